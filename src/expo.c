@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,7 +45,10 @@ static size_t shortest_digits(double v, char *digits, int *dp)
 	 * with at most 15 digits survives a round trip (DBL_DIG), so when one
 	 * exists, rounding to 15 digits yields it with zeros appended. */
 	char e[40];
-	for (int prec = 15; prec <= 17; prec++) {
+	/* Subnormals carry fewer than 15 significant digits, so the argument
+	 * above does not hold for them: search from one digit up. */
+	int first = v < DBL_MIN ? 1 : 15;
+	for (int prec = first; prec <= 17; prec++) {
 		snprintf(e, sizeof(e), "%.*e", prec - 1, v);
 		if (prec == 17 || strtod(e, NULL) == v)
 			break;

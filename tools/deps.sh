@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what hostwatch needs to build, run and test on Debian 12 (as root).
+# Idempotent: packages already present are left alone.
+set -eu
+BUILD="build-essential autoconf automake autoconf-archive pkg-config
+libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev
+libcurl4-openssl-dev libjansson-dev"
+TEST="check valgrind curl python3 python3-prometheus-client
+prometheus prometheus-node-exporter systemd bindfs fuse3 procps"
+missing=""
+for p in $BUILD $TEST; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	# apt-cache needs fresh lists on a new machine.
+	[ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock | head -1)" ] || apt-get update
+	apt-get install -y --no-install-recommends $missing || { apt-get update && apt-get install -y --no-install-recommends $missing; }
+fi
+# Debian starts node_exporter as a service when installed where systemd
+# runs; the tests start their own on free ports, so that one is harmless.
