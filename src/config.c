@@ -1,13 +1,36 @@
-/* Configuration: INI file (inih) + node_exporter-style flags.
- * SKELETON: defaults and free are final; config_load is being written. */
+/* Configuration: the INI file (inih) merged with node_exporter-style flags.
+ *
+ * One table, `opts`, names every setting once: its [section] and key, its
+ * flag, its type and where it lives in struct hw_config. The INI handler and
+ * the flag parser both look settings up there and both go through
+ * config_opt_apply(), so a value is checked the same way whichever way it came.
+ *
+ * Everything a load needs lives in a struct load on config_load's stack:
+ * nothing is global, so a SIGHUP reload is just another call into a fresh
+ * struct hw_config. Only the first error is reported; on any error the
+ * struct is freed and config_load returns -EINVAL.
+ *
+ * This file holds the table, the defaults, the value checks and config_load,
+ * which puts the sources together. config_ini.c reads the file,
+ * config_flags.c the command line (and writes --help), config_listen.c checks
+ * and collects listen addresses; config_internal.h is what they share. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "hostwatch/buf.h"
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
+#include "hostwatch/regex.h"
+
+#include "config_internal.h"
 
 /* node_exporter 1.5's defaults as Debian builds them (see
  * `prometheus-node-exporter --help`): the same exclusions give the same
@@ -22,6 +45,9 @@
 #define DEF_DISKSTATS_DEVICE_EXCLUDE                                           \
 	"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
 #define DEF_NETDEV_DEVICE_EXCLUDE "^lo$"
+
+/* Not const: the unit tests, which #include this file, point it elsewhere. */
+static const char *config_default_file = CONFIG_DEFAULT_FILE;
 
 void config_defaults(struct hw_config *cfg)
 {
@@ -64,60 +90,413 @@ void config_free(struct hw_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
-static int set_str(char **dst, const char *v)
+/* ---- the table ---------------------------------------------------------- */
+
+#define F(field) offsetof(struct hw_config, field)
+
+static const struct opt opts[] = {
+	{"server", "listen", "web.listen-address", OPT_LISTEN, F(listen), 0, 0,
+	 "Addresses on which to expose metrics and web interface. Repeatable "
+	 "for multiple addresses."},
+	{"server", "telemetry_path", "web.telemetry-path", OPT_URLPATH,
+	 F(telemetry_path), 0, 0, "Path under which to expose metrics."},
+	{"server", "max_connections", "web.max-connections", OPT_UINT,
+	 F(max_connections), 1, 100000,
+	 "Maximum number of simultaneous connections."},
+	{"server", "max_connections_per_ip", "web.max-connections-per-ip",
+	 OPT_UINT, F(max_connections_per_ip), 1, 100000,
+	 "Maximum number of simultaneous connections from one client address."},
+	{"server", "connection_timeout", "web.connection-timeout", OPT_SECONDS,
+	 F(connection_timeout), 1, 3600,
+	 "Close a connection after this long without activity."},
+	{"server", "systemd_socket", "web.systemd-socket", OPT_BOOL,
+	 F(systemd_socket), 0, 0,
+	 "Use systemd socket activation listeners instead of port listeners."},
+	{"paths", "procfs", "path.procfs", OPT_PATH, F(procfs), 0, 0,
+	 "procfs mountpoint."},
+	{"paths", "sysfs", "path.sysfs", OPT_PATH, F(sysfs), 0, 0,
+	 "sysfs mountpoint."},
+	{"paths", "rootfs", "path.rootfs", OPT_PATH, F(rootfs), 0, 0,
+	 "rootfs mountpoint."},
+	{"log", "level", "log.level", OPT_LOGLEVEL, F(log_level), 0, 0,
+	 "Only log messages with the given severity or above. One of: "
+	 "[debug, info, warn, error]"},
+	{"collectors", "disable_defaults", "collector.disable-defaults",
+	 OPT_DISABLE_DEFAULTS, 0, 0, 0,
+	 "Set all collectors to disabled by default."},
+	{"cpu", "guest", "collector.cpu.guest", OPT_BOOL, F(cpu_guest), 0, 0,
+	 "Enables metric node_cpu_guest_seconds_total."},
+	{"filesystem", "mount_points_exclude",
+	 "collector.filesystem.mount-points-exclude", OPT_REGEX,
+	 F(fs_mount_points_exclude), 0, 0,
+	 "Regexp of mount points to exclude for filesystem collector."},
+	{"filesystem", "fs_types_exclude",
+	 "collector.filesystem.fs-types-exclude", OPT_REGEX,
+	 F(fs_fs_types_exclude), 0, 0,
+	 "Regexp of filesystem types to exclude for filesystem collector."},
+	{"filesystem", "mount_timeout", "collector.filesystem.mount-timeout",
+	 OPT_DURATION, F(fs_mount_timeout), 0.001, 3600,
+	 "How long to wait for a mount to respond before marking it as stale."},
+	{"diskstats", "device_include", "collector.diskstats.device-include",
+	 OPT_REGEX, F(diskstats_device_include), 0, 0,
+	 "Regexp of diskstats devices to include (mutually exclusive to "
+	 "device-exclude)."},
+	{"diskstats", "device_exclude", "collector.diskstats.device-exclude",
+	 OPT_REGEX, F(diskstats_device_exclude), 0, 0,
+	 "Regexp of diskstats devices to exclude (mutually exclusive to "
+	 "device-include)."},
+	{"netdev", "device_include", "collector.netdev.device-include",
+	 OPT_REGEX, F(netdev_device_include), 0, 0,
+	 "Regexp of net devices to include (mutually exclusive to "
+	 "device-exclude)."},
+	{"netdev", "device_exclude", "collector.netdev.device-exclude",
+	 OPT_REGEX, F(netdev_device_exclude), 0, 0,
+	 "Regexp of net devices to exclude (mutually exclusive to "
+	 "device-include)."},
+	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
+};
+
+#define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* The table keeps its short static name, which the unit tests (they #include
+ * this file) use too; the other config_*.c files see it as config_opts. */
+_Static_assert(N_OPTS == CONFIG_N_OPTS, "CONFIG_N_OPTS must count opts[]");
+const struct opt *const config_opts = opts;
+
+/* include/exclude pairs that node_exporter 1.5 treats as exclusive. */
+static const struct {
+	size_t include, exclude;
+} opt_pairs[] = {
+	{F(diskstats_device_include), F(diskstats_device_exclude)},
+	{F(netdev_device_include), F(netdev_device_exclude)},
+};
+
+/* ---- errors -------------------------------------------------------------- */
+
+/* Report the first error only: the rest often follow from it. */
+void config_load_fail(struct load *ld, const char *fmt, ...)
 {
-	char *s = strdup(v);
-	if (!s)
+	if (ld->failed)
+		return;
+	ld->failed = true;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(ld->err, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->err);
+}
+
+/* ---- value checks: each writes `why` and returns -EINVAL ---------------- */
+
+int config_parse_bool(const char *v, bool *out, char *why, size_t whysize)
+{
+	static const char *const yes[] = {"true", "yes", "on", "1"};
+	static const char *const no[] = {"false", "no", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return WHY("\"%s\" is not a boolean (true/false, yes/no, on/off, 1/0)",
+		   v);
+}
+
+/* Digits only: strtoul alone would take "  12", "+12" and wrap "-1". */
+static int parse_uint(const char *v, double min, double max, unsigned *out,
+		      char *why, size_t whysize)
+{
+	const char *d = v[0] == '-' ? v + 1 : v;
+	bool digits = *d != '\0';
+	for (const char *p = d; *p; p++)
+		digits = digits && isdigit((unsigned char)*p);
+	if (!digits)
+		return WHY("\"%s\" is not a whole number", v);
+	if (d != v)
+		return WHY("\"%s\" must not be negative", v);
+	errno = 0;
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+	if (errno == ERANGE || *end || n < min || n > max)
+		return WHY("\"%s\" is out of range (%.0f..%.0f)", v, min, max);
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Go's time.ParseDuration for the units that make sense here (h, m, s, ms),
+ * as node_exporter's duration flags take; a bare number is seconds. */
+static int parse_duration(const char *v, double *out)
+{
+	static const struct {
+		const char *unit;
+		double secs;
+	} units[] = {{"ms", 0.001}, {"h", 3600}, {"m", 60}, {"s", 1}};
+	const char *p = v;
+	double total = 0;
+	if (!*p)
+		return -EINVAL;
+	while (*p) {
+		const char *start = p;
+		double n = 0, scale = 1;
+		bool any = false;
+		for (; isdigit((unsigned char)*p); p++, any = true)
+			n = n * 10 + (*p - '0');
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++, any = true)
+				n += (*p - '0') * (scale /= 10);
+		if (!any || n > 1e9)
+			return -EINVAL;
+		if (!*p && start == v) {
+			total = n; /* a bare number: seconds */
+			break;
+		}
+		size_t i;
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strncmp(p, units[i].unit, strlen(units[i].unit)) ==
+			    0)
+				break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -EINVAL;
+		p += strlen(units[i].unit);
+		total += n * units[i].secs;
+	}
+	*out = total;
+	return 0;
+}
+
+static int check_urlpath(const char *v, char *why, size_t whysize)
+{
+	if (v[0] != '/')
+		return WHY("\"%s\" must start with \"/\"", v);
+	if (strcmp(v, "/") == 0)
+		return WHY("\"/\" is the landing page; use a path like /metrics");
+	/* /-/healthy, /-/ready and whatever else we add there are ours. */
+	if (strncmp(v, "/-/", 3) == 0 || strcmp(v, "/-") == 0)
+		return WHY("\"%s\" clashes with the built-in /-/ endpoints", v);
+	size_t ok = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+			      "WXYZ0123456789-._~!$&'()*+,;=:@/");
+	if (v[ok])
+		return WHY("\"%s\": '%c' is not allowed in a URL path", v,
+			   v[ok]);
+	return 0;
+}
+
+int config_check_regex(const char *v, char *why, size_t whysize)
+{
+	struct hw_regex re;
+	char rerr[200];
+	if (hw_regex_compile(&re, v, rerr, sizeof(rerr)) < 0)
+		return WHY("\"%s\" is not a valid regular expression: %s", v,
+			   rerr);
+	hw_regex_free(&re);
+	return 0;
+}
+
+int config_set_string(char **dst, const char *v)
+{
+	char *s = NULL;
+	if (v && !(s = strdup(v)))
 		return -ENOMEM;
 	free(*dst);
 	*dst = s;
 	return 0;
 }
 
-/* Minimal flag handling until the full parser lands. */
-int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
-		char **argv, FILE *err)
+/* Check `v` for option `o` (collector index `ci` for OPT_COLLECTOR) and store
+ * it. Both the INI handler and the flag parser land here. */
+int config_opt_apply(struct load *ld, const struct opt *o, int ci,
+		     bool from_flag, const char *v, char *why, size_t whysize)
 {
-	config_defaults(cfg);
-	memset(cli, 0, sizeof(*cli));
-	bool listen_seen = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *eq = strchr(a, '=');
-		const char *v = eq ? eq + 1 : "";
-		if (strncmp(a, "--path.procfs=", 14) == 0)
-			set_str(&cfg->procfs, v);
-		else if (strncmp(a, "--path.sysfs=", 13) == 0)
-			set_str(&cfg->sysfs, v);
-		else if (strncmp(a, "--path.rootfs=", 14) == 0)
-			set_str(&cfg->rootfs, v);
-		else if (strncmp(a, "--web.listen-address=", 21) == 0) {
-			if (!listen_seen) {
-				for (unsigned j = 0; j < cfg->n_listen; j++)
-					free(cfg->listen[j]);
-				cfg->n_listen = 0;
-				listen_seen = true;
-			}
-			cfg->listen[cfg->n_listen++] = strdup(v);
-		} else if (strcmp(a, "--collector.disable-defaults") == 0) {
-			memset(cfg->enabled, 0, sizeof(cfg->enabled));
-		} else if (strncmp(a, "--collector.", 12) == 0 &&
-			   collector_index(a + 12) >= 0) {
-			cfg->enabled[collector_index(a + 12)] = true;
-		} else if (strncmp(a, "--no-collector.", 15) == 0 &&
-			   collector_index(a + 15) >= 0) {
-			cfg->enabled[collector_index(a + 15)] = false;
-		} else if (strncmp(a, "--config.file=", 14) == 0) {
-			set_str(&cfg->file, v);
-		} else {
-			fprintf(err, "flag %s: unknown flag\n", a);
-			return -EINVAL;
+	void *field = (char *)ld->cfg + o->off;
+	unsigned u;
+	double d;
+	bool b;
+	enum hw_log_level lvl;
+	int rc;
+
+	switch (o->type) {
+	case OPT_LISTEN:
+		return config_listen_apply(ld, from_flag, v, why, whysize);
+	case OPT_URLPATH:
+		if ((rc = check_urlpath(v, why, whysize)) < 0)
+			return rc;
+		break;
+	case OPT_PATH:
+		if (v[0] != '/')
+			return WHY("\"%s\" is not an absolute path", v);
+		break;
+	case OPT_UINT:
+		if ((rc = parse_uint(v, o->min, o->max, &u, why, whysize)) < 0)
+			return rc;
+		*(unsigned *)field = u;
+		return 0;
+	case OPT_SECONDS:
+	case OPT_DURATION:
+		if (parse_duration(v, &d) < 0)
+			return WHY("\"%s\" is not a duration (like 10s, 1m30s, "
+				   "500ms)",
+				   v);
+		if (d < o->min || d > o->max)
+			return WHY("\"%s\" is out of range (%gs..%gs)", v,
+				   o->min, o->max);
+		if (o->type == OPT_DURATION) {
+			*(double *)field = d;
+			return 0;
 		}
+		if (d != (unsigned)d)
+			return WHY("\"%s\" is not a whole number of seconds", v);
+		*(unsigned *)field = (unsigned)d;
+		return 0;
+	case OPT_BOOL:
+	case OPT_DISABLE_DEFAULTS:
+	case OPT_COLLECTOR:
+		if ((rc = config_parse_bool(v, &b, why, whysize)) < 0)
+			return rc;
+		if (o->type == OPT_BOOL)
+			*(bool *)field = b;
+		else if (o->type == OPT_DISABLE_DEFAULTS)
+			*(from_flag ? &ld->dd_flag : &ld->dd_file) = b;
+		else
+			(from_flag ? ld->coll_flag : ld->coll_file)[ci] = b;
+		return 0;
+	case OPT_LOGLEVEL:
+		if (log_parse_level(v, &lvl) < 0)
+			return WHY("\"%s\" is not a log level (debug, info, warn, "
+				   "error)",
+				   v);
+		*(enum hw_log_level *)field = lvl;
+		return 0;
+	case OPT_REGEX:
+		if (!*v) {
+			v = NULL; /* no filter */
+			break;
+		}
+		/* From the file, continuation lines may follow: checked by
+		 * ini_flush_pending once the value is complete. */
+		if (from_flag && (rc = config_check_regex(v, why, whysize)) < 0)
+			return rc;
+		break;
+	}
+	if (config_set_string(field, v) < 0)
+		return WHY("out of memory");
+	return 0;
+}
+
+/* ---- putting it together ---------------------------------------------------- */
+
+static void resolve_collectors(struct load *ld)
+{
+	int dd = ld->dd_flag != UNSET ? ld->dd_flag : ld->dd_file;
+	for (unsigned i = 0; i < hw_collectors_count; i++) {
+		int v = ld->coll_flag[i] != UNSET ? ld->coll_flag[i]
+						  : ld->coll_file[i];
+		if (v != UNSET)
+			ld->cfg->enabled[i] = v;
+		else if (dd == 1)
+			ld->cfg->enabled[i] = false;
+		else
+			ld->cfg->enabled[i] = hw_collectors[i]->enabled_by_default;
+	}
+}
+
+static size_t opt_by_off(size_t off)
+{
+	size_t i = 0;
+	while (i < N_OPTS - 1 && opts[i].off != off)
+		i++;
+	return i;
+}
+
+/* node_exporter 1.5 (collector/diskstats_common.go, netdev_common.go): an
+ * include pattern replaces the default exclude, and giving both is an
+ * error. */
+static int resolve_filters(struct load *ld)
+{
+	for (size_t i = 0; i < sizeof(opt_pairs) / sizeof(opt_pairs[0]); i++) {
+		size_t in = opt_by_off(opt_pairs[i].include);
+		size_t ex = opt_by_off(opt_pairs[i].exclude);
+		char **inc = (char **)((char *)ld->cfg + opts[in].off);
+		char **exc = (char **)((char *)ld->cfg + opts[ex].off);
+		const struct origin *w = &ld->origin[in];
+		if (!*inc)
+			continue;
+		if (!ld->origin[ex].set) {
+			config_set_string(exc, NULL);
+			continue;
+		}
+		if (!*exc)
+			continue;
+		if (w->line)
+			config_load_fail(
+				ld,
+				"%s:%u: [%s] %s: cannot be combined with %s",
+				ld->path, w->line, opts[in].section,
+				opts[in].key, opts[ex].key);
+		else
+			config_load_fail(
+				ld, "flag --%.*s: cannot be combined with --%s",
+				w->flaglen, w->flag, opts[ex].flag);
+		return -EINVAL;
 	}
 	return 0;
 }
 
-void config_usage(FILE *out)
+int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
+		char **argv, FILE *err)
 {
-	fputs("usage: hostwatch [flags]\n", out);
+	struct load ld;
+	struct flag_meta meta = {NULL};
+	struct flag_item *items = NULL;
+	size_t nitems = 0;
+	int rc;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.cfg = cfg;
+	ld.err = err;
+	ld.text = (struct hw_buf)HW_BUF_INIT;
+	memset(ld.coll_file, UNSET, sizeof(ld.coll_file));
+	memset(ld.coll_flag, UNSET, sizeof(ld.coll_flag));
+	ld.dd_file = ld.dd_flag = UNSET;
+	memset(cli, 0, sizeof(*cli));
+	config_defaults(cfg);
+
+	items = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*items));
+	if (!items || !cfg->listen[0] || !cfg->telemetry_path || !cfg->procfs ||
+	    !cfg->sysfs || !cfg->rootfs || !cfg->fs_mount_points_exclude ||
+	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
+	    !cfg->netdev_device_exclude) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = config_flags_scan(&ld, cli, argc, argv, items, &nitems, &meta);
+	if (rc < 0 || cli->help || cli->version)
+		goto out;
+
+	/* An empty --config.file= means: no file, not even the default. */
+	if (meta.config_file)
+		rc = *meta.config_file
+			     ? config_ini_load(&ld, meta.config_file, true)
+			     : 0;
+	else
+		rc = config_ini_load(&ld, config_default_file, false);
+	if (rc < 0)
+		goto out;
+
+	rc = config_flags_apply(&ld, items, nitems);
+	if (rc < 0)
+		goto out;
+	resolve_collectors(&ld);
+	rc = resolve_filters(&ld);
+out:
+	if (rc == -ENOMEM)
+		config_load_fail(&ld, "configuration: out of memory");
+	buf_free(&ld.text);
+	free(items);
+	if (rc < 0)
+		config_free(cfg);
+	return rc;
 }

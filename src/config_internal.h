@@ -1,0 +1,158 @@
+/* Private to src/config*.c: the settings table's types, the per-load state
+ * and the helpers the INI reader, the flag parser and config_load share.
+ * Nothing outside the configuration code includes this; the public
+ * interface is include/hostwatch/config.h. */
+#ifndef HW_CONFIG_INTERNAL_H
+#define HW_CONFIG_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hostwatch/buf.h"
+#include "hostwatch/config.h"
+
+/* Unit tests point this at a fixture so they do not depend on the host. */
+#ifndef CONFIG_DEFAULT_FILE
+#define CONFIG_DEFAULT_FILE HW_DEFAULT_CONFIG_FILE
+#endif
+
+/* ---- the table (config.c) ------------------------------------------------ */
+
+enum opt_type {
+	OPT_LISTEN,   /* list of addresses; char *listen[] */
+	OPT_URLPATH,  /* char *, the telemetry path */
+	OPT_UINT,     /* unsigned, [min, max] */
+	OPT_SECONDS,  /* unsigned seconds, given as a duration, [min, max] */
+	OPT_DURATION, /* double seconds, given as a duration, [min, max] */
+	OPT_BOOL,     /* bool */
+	OPT_PATH,     /* char *, absolute */
+	OPT_LOGLEVEL, /* enum hw_log_level */
+	OPT_REGEX,    /* char *, Go syntax; empty means NULL (no filter) */
+	OPT_DISABLE_DEFAULTS,
+	OPT_COLLECTOR, /* one per hw_collectors[]: key and flag are its name */
+};
+
+struct opt {
+	const char *section;
+	const char *key;
+	const char *flag; /* without the leading "--" */
+	enum opt_type type;
+	size_t off; /* offsetof(struct hw_config, field) */
+	double min, max;
+	const char *help;
+};
+
+/* Entries in the table; config.c checks this against the table itself. */
+#define CONFIG_N_OPTS 20
+
+/* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
+ * last. */
+extern const struct opt *const config_opts;
+
+#define OPT_IDX(o) ((size_t)((o) - config_opts))
+
+/* ---- per-load state ------------------------------------------------------ */
+
+enum { UNSET = -1 };
+
+/* Where a setting last came from, for messages about combinations. */
+struct origin {
+	bool set;
+	unsigned line;    /* 0: from a flag */
+	const char *flag; /* the flag as typed, up to '=' */
+	int flaglen;
+};
+
+struct load {
+	struct hw_config *cfg;
+	FILE *err;
+	bool failed;
+
+	/* The file, read whole, and the reader's position in it. */
+	const char *path;
+	struct hw_buf text;
+	size_t pos;
+	unsigned line;
+	bool prev_key; /* inih has a previous key, so indenting continues it */
+	bool cont;     /* the current line is such a continuation */
+	/* A regex from the file is checked once its last continuation line
+	 * has been seen: a long pattern may be split anywhere. */
+	const struct opt *pending;
+	unsigned pending_line;
+
+	/* The first address of each source replaces the list it inherits. */
+	bool listen_from_file, listen_from_flags;
+	signed char coll_file[HW_MAX_COLLECTORS], coll_flag[HW_MAX_COLLECTORS];
+	signed char dd_file, dd_flag;
+	struct origin origin[CONFIG_N_OPTS];
+};
+
+/* One flag from argv, kept by config_flags_scan for config_flags_apply. */
+struct flag_item {
+	const struct opt *o;
+	int ci;
+	const char *value;
+	const char *name; /* as typed, without "--", `len` long */
+	int len;
+};
+
+/* Flags that are not settings of the table. */
+struct flag_meta {
+	const char *config_file; /* NULL: not given */
+};
+
+/* Value checks write `why` and return -EINVAL. */
+#define WHY(...) (snprintf(why, whysize, __VA_ARGS__), -EINVAL)
+
+/* ---- config.c ------------------------------------------------------------ */
+
+/* Print "fmt\n" to ld->err and mark the load failed; only the first error
+ * is printed, as the rest often follow from it. */
+__attribute__((format(printf, 2, 3))) void
+config_load_fail(struct load *ld, const char *fmt, ...);
+
+/* true/false, yes/no, on/off, 1/0, in any case. */
+int config_parse_bool(const char *v, bool *out, char *why, size_t whysize);
+
+/* 0 if `v` compiles as a (Go syntax) regular expression. */
+int config_check_regex(const char *v, char *why, size_t whysize);
+
+/* Replace *dst, which may be NULL, by a copy of `v`, or NULL; -ENOMEM. */
+int config_set_string(char **dst, const char *v);
+
+/* Check `v` for option `o` (collector index `ci` for OPT_COLLECTOR) and
+ * store it in ld->cfg; from_flag tells the flag parser from the INI file.
+ * On failure `why` says what is wrong with the value. */
+int config_opt_apply(struct load *ld, const struct opt *o, int ci,
+		     bool from_flag, const char *v, char *why, size_t whysize);
+
+/* ---- config_listen.c ----------------------------------------------------- */
+
+/* Check the addresses in `v` (separated by commas and/or blanks) and add
+ * them to ld->cfg->listen; the first addresses from the file, and again the
+ * first from flags, replace the list inherited so far. */
+int config_listen_apply(struct load *ld, bool from_flag, const char *v,
+			char *why, size_t whysize);
+
+/* ---- config_ini.c -------------------------------------------------------- */
+
+/* Read `path` and apply its settings; a missing file is no error unless
+ * must_exist. 0, -EINVAL (reported through config_load_fail) or -ENOMEM. */
+int config_ini_load(struct load *ld, const char *path, bool must_exist);
+
+/* ---- config_flags.c ------------------------------------------------------ */
+
+/* First pass over argv: set cli's -h/--help, --version and --check-config,
+ * note --config.file in `meta`, and collect the settings into `items`
+ * (room for argc entries) without checking their values. 0 or -EINVAL. */
+int config_flags_scan(struct load *ld, struct hw_cli *cli, int argc,
+		      char **argv, struct flag_item *items, size_t *nitems,
+		      struct flag_meta *meta);
+
+/* Second pass, after the file: check and store the collected flags, so they
+ * override the file. 0 or -EINVAL. */
+int config_flags_apply(struct load *ld, const struct flag_item *items,
+		       size_t nitems);
+
+#endif
