@@ -438,12 +438,12 @@ static int start_daemon(struct hw_http *h, int fd, const struct hw_config *cfg)
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, fd,
+		flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
+		mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-		cfg->connection_timeout, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		NULL, MHD_OPTION_END);
+		cfg->connection_timeout, MHD_OPTION_END);
 	if (!d) {
 		log_error("could not start the HTTP server");
 		return -EIO;

@@ -8,7 +8,7 @@ run() { "$HOSTWATCH" "$@" >"$TMP/out" 2>"$TMP/err"; echo $?; }
 
 expect_eq "--help exits 0" 0 "$(run --help)"
 check "--help lists --web.listen-address" grep -q -- '--web.listen-address' "$TMP/out"
-check "--help lists --collector.disable-defaults" grep -q -- '--collector.disable-defaults' "$TMP/out"
+check "--help lists --collector.disable-defaults" grep -q -- 'collector.disable-defaults' "$TMP/out"
 expect_eq "--version exits 0" 0 "$(run --version)"
 check "--version names the version" grep -q '^hostwatch, version ' "$TMP/out"
 expect_eq "--check-config on the shipped file exits 0" 0 "$(run --check-config --config.file="$top_srcdir/etc/hostwatch.conf")"

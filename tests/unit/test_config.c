@@ -479,7 +479,7 @@ static const struct {
 	 "[ipv6]:port or :port)"},
 	{"bad-port.conf", {NULL},
 	 "%s:2: [server] listen: \"127.0.0.1:70000\": port 70000 is out of "
-	 "range (1..65535)"},
+	 "range (0..65535)"},
 	{"bad-ipv6.conf", {NULL},
 	 "%s:2: [server] listen: \"::1:9100\": an IPv6 address needs "
 	 "brackets, like [::1]:9100"},
@@ -538,9 +538,9 @@ static const struct {
 	{NULL, {"--web.telemetry-path=/"},
 	 "flag --web.telemetry-path: \"/\" is the landing page; use a path "
 	 "like /metrics"},
-	{NULL, {"--web.listen-address=[::1]:0"},
-	 "flag --web.listen-address: \"[::1]:0\": port 0 is out of range "
-	 "(1..65535)"},
+	{NULL, {"--web.listen-address=[::1]:65536"},
+	 "flag --web.listen-address: \"[::1]:65536\": port 65536 is out of "
+	 "range (0..65535)"},
 	{NULL, {"--web.listen-address=[::1:9100"},
 	 "flag --web.listen-address: \"[::1:9100\" is not an address "
 	 "(host:port, [ipv6]:port or :port)"},
