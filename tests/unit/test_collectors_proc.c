@@ -1,0 +1,394 @@
+/* Unit tests for the /proc, uname and os-release collectors: exact values
+ * worked out by hand from the fixture files, HELP/TYPE, label sets, and a
+ * negative errno (never a crash) on every broken fixture that node_exporter
+ * 1.5 itself fails on. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "testutil.h"
+
+extern const struct collector collector_cpu, collector_stat,
+	collector_loadavg, collector_pressure, collector_meminfo,
+	collector_uname, collector_time, collector_os;
+
+#define K618 FIXTURES "/kernel-6.18"
+#define BROKEN FIXTURES "/broken/"
+
+static struct hw_config cfg;
+static struct capture_sink cs;
+
+static void setup(void)
+{
+	config_defaults(&cfg);
+	capture_init(&cs);
+}
+
+static void teardown(void)
+{
+	capture_free(&cs);
+	config_free(&cfg);
+}
+
+static double val(const char *key)
+{
+	const struct capture_sample *s = capture_find(&cs, key);
+	ck_assert_msg(s != NULL, "missing sample %s", key);
+	return s->value;
+}
+
+static void fam(const char *name, const char *help, enum hw_type type)
+{
+	const struct capture_family *f = capture_family(&cs, name);
+	ck_assert_msg(f != NULL, "missing family %s", name);
+	ck_assert_str_eq(f->help, help);
+	ck_assert_int_eq(f->type, type);
+}
+
+static int run(const struct collector *c, const char *root)
+{
+	capture_free(&cs);
+	capture_init(&cs);
+	int rc = run_collector(c, &cfg, root, &cs);
+	ck_assert_int_eq(cs.violations, 0);
+	return rc;
+}
+
+/* cpu0 2677 0 1013 25428 201 0 14 2 0 0, ticks / 100 */
+START_TEST(test_cpu_fixture)
+{
+	ck_assert_int_eq(run(&collector_cpu, K618), 0);
+	fam("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
+	    HW_COUNTER);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}") == 26.77);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"system\"}") == 10.13);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}") == 254.28);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"iowait\"}") == 2.01);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"softirq\"}") == 0.14);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"1\",mode=\"steal\"}") == 0.06);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_seconds_total{"), 16);
+	fam("node_cpu_guest_seconds_total",
+	    "Seconds the CPUs spent in guests (VMs) for each mode.", HW_COUNTER);
+	ck_assert(val("node_cpu_guest_seconds_total{cpu=\"1\",mode=\"nice\"}") == 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_guest_seconds_total{"), 4);
+	/* hand-added thermal_throttle: cpu0 and cpu1 share package 0 */
+	fam("node_cpu_core_throttles_total",
+	    "Number of times this CPU core has been throttled.", HW_COUNTER);
+	ck_assert(val("node_cpu_core_throttles_total{core=\"0\",package=\"0\"}") == 3);
+	ck_assert(val("node_cpu_core_throttles_total{core=\"1\",package=\"0\"}") == 5);
+	fam("node_cpu_package_throttles_total",
+	    "Number of times this CPU package has been throttled.", HW_COUNTER);
+	ck_assert(val("node_cpu_package_throttles_total{package=\"0\"}") == 7);
+	/* the real isolated file is empty */
+	ck_assert_ptr_null(capture_family(&cs, "node_cpu_isolated"));
+
+	cfg.cpu_guest = false;
+	ck_assert_int_eq(run(&collector_cpu, K618), 0);
+	ck_assert_ptr_null(capture_family(&cs, "node_cpu_guest_seconds_total"));
+}
+END_TEST
+
+START_TEST(test_cpu_edge)
+{
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "cpu-throttle"), 0);
+	/* cpu0 100 200 ... 1000; cpu1 and cpu10 present, so procfs fills
+	 * cpu2..cpu9 with zeros */
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"nice\"}") == 2);
+	ck_assert(val("node_cpu_guest_seconds_total{cpu=\"0\",mode=\"user\"}") == 9);
+	ck_assert(val("node_cpu_guest_seconds_total{cpu=\"0\",mode=\"nice\"}") == 10);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"5\",mode=\"idle\"}") == 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_seconds_total{"), 11 * 8);
+	/* isolated "1,3-4,10" */
+	fam("node_cpu_isolated",
+	    "Whether each core is isolated, information from /sys/devices/system/cpu/isolated.",
+	    HW_GAUGE);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_isolated{"), 4);
+	ck_assert(val("node_cpu_isolated{cpu=\"4\"}") == 1);
+	/* first cpu of a package wins; a garbage core count is skipped */
+	ck_assert(val("node_cpu_core_throttles_total{core=\"0\",package=\"0\"}") == 11);
+	ck_assert(val("node_cpu_package_throttles_total{package=\"0\"}") == 100);
+	ck_assert(val("node_cpu_package_throttles_total{package=\"1\"}") ==
+		  18446744073709551615.0);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_core_throttles_total{"), 1);
+
+	ck_assert_int_lt(run(&collector_cpu, BROKEN "cpu-bad-isolated"), 0);
+}
+END_TEST
+
+START_TEST(test_stat_fixture)
+{
+	ck_assert_int_eq(run(&collector_stat, K618), 0);
+	fam("node_boot_time_seconds", "Node boot time, in unixtime.", HW_GAUGE);
+	ck_assert(val("node_boot_time_seconds") == 1795273142);
+	fam("node_context_switches_total", "Total number of context switches.",
+	    HW_COUNTER);
+	ck_assert(val("node_context_switches_total") == 327461);
+	fam("node_forks_total", "Total number of forks.", HW_COUNTER);
+	ck_assert(val("node_forks_total") == 11120);
+	fam("node_intr_total", "Total number of interrupts serviced.",
+	    HW_COUNTER);
+	ck_assert(val("node_intr_total") == 195007);
+	fam("node_procs_blocked",
+	    "Number of processes blocked waiting for I/O to complete.",
+	    HW_GAUGE);
+	ck_assert(val("node_procs_blocked") == 0);
+	fam("node_procs_running", "Number of processes in runnable state.",
+	    HW_GAUGE);
+	ck_assert(val("node_procs_running") == 1);
+	ck_assert_uint_eq(cs.nsamples, 6);
+}
+END_TEST
+
+START_TEST(test_stat_edge)
+{
+	/* 2^64-1 parses (and rounds to 2^64 as a double) */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-u64-max"), 0);
+	ck_assert(val("node_context_switches_total") == 18446744073709551615.0);
+	/* procfs accepts these, so node_exporter reports success */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-empty"), 0);
+	ck_assert(val("node_boot_time_seconds") == 0);
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-truncated"), 0);
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-extra-columns"), 0);
+	ck_assert(val("node_intr_total") == 5);
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-missing-columns"), 0);
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-unknown-lines"), 0);
+	/* a cpu column is a float to procfs: 2^64 is fine there */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-cpu-overflow"), 0);
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-missing-columns"), 0);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}") == 254.28);
+	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"iowait\"}") == 0);
+}
+END_TEST
+
+static const char *const stat_broken[] = {
+	"stat-missing",	     "stat-u64-overflow", "stat-garbage",
+	"stat-nonutf8",	     "stat-bad-softirq",  "stat-bad-intr",
+};
+
+START_TEST(test_stat_broken)
+{
+	char root[512];
+	snprintf(root, sizeof(root), BROKEN "%s", stat_broken[_i]);
+	ck_assert_int_lt(run(&collector_stat, root), 0);
+	ck_assert_int_lt(run(&collector_cpu, root), 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_cpu_seconds_total"), 0);
+}
+END_TEST
+
+START_TEST(test_loadavg)
+{
+	ck_assert_int_eq(run(&collector_loadavg, K618), 0);
+	fam("node_load1", "1m load average.", HW_GAUGE);
+	fam("node_load5", "5m load average.", HW_GAUGE);
+	fam("node_load15", "15m load average.", HW_GAUGE);
+	ck_assert(val("node_load1") == 0.26);
+	ck_assert(val("node_load5") == 0.17);
+	ck_assert(val("node_load15") == 0.07);
+	/* "1e2 +0.5 .25 ...": ParseFloat syntax */
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-extra"), 0);
+	ck_assert(val("node_load1") == 100);
+	ck_assert(val("node_load5") == 0.5);
+	ck_assert(val("node_load15") == 0.25);
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-empty"), -EINVAL);
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-truncated"), -EINVAL);
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-garbage"), -EINVAL);
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-huge"), -ERANGE);
+	ck_assert_int_eq(run(&collector_loadavg, BROKEN "loadavg-missing"), -ENOENT);
+	ck_assert_uint_eq(cs.nsamples, 0);
+}
+END_TEST
+
+START_TEST(test_pressure)
+{
+	ck_assert_int_eq(run(&collector_pressure, K618), 0);
+	fam("node_pressure_cpu_waiting_seconds_total",
+	    "Total time in seconds that processes have waited for CPU time",
+	    HW_COUNTER);
+	fam("node_pressure_io_stalled_seconds_total",
+	    "Total time in seconds no process could make progress due to IO congestion",
+	    HW_COUNTER);
+	fam("node_pressure_memory_waiting_seconds_total",
+	    "Total time in seconds that processes have waited for memory",
+	    HW_COUNTER);
+	/* µs / 1000 / 1000, in that order (2302983 gives 2.3029830000000002) */
+	ck_assert(val("node_pressure_cpu_waiting_seconds_total") ==
+		  2819098.0 / 1000.0 / 1000.0);
+	ck_assert(val("node_pressure_io_waiting_seconds_total") ==
+		  2302983.0 / 1000.0 / 1000.0);
+	ck_assert(val("node_pressure_io_stalled_seconds_total") ==
+		  2235629.0 / 1000.0 / 1000.0);
+	ck_assert(val("node_pressure_memory_stalled_seconds_total") == 0);
+	ck_assert(val("node_pressure_memory_waiting_seconds_total") == 0);
+	ck_assert_uint_eq(cs.nsamples, 5);
+
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-u64"), 0);
+	ck_assert(val("node_pressure_cpu_waiting_seconds_total") ==
+		  18446744073709551615.0 / 1000.0 / 1000.0);
+	ck_assert(val("node_pressure_io_stalled_seconds_total") == 1.234567);
+	/* no PSI: node_exporter's ErrNoData, reported as a failure */
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-missing"), -ENOENT);
+	/* resources read before the failure are still exported */
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-cpu-only"), -ENOENT);
+	ck_assert(val("node_pressure_cpu_waiting_seconds_total") == 5e-6);
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-truncated"), -EINVAL);
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-overflow"), -ERANGE);
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-empty"), -EINVAL);
+	ck_assert_int_eq(run(&collector_pressure, BROKEN "pressure-no-full"), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_meminfo)
+{
+	ck_assert_int_eq(run(&collector_meminfo, K618), 0);
+	fam("node_memory_MemTotal_bytes",
+	    "Memory information field MemTotal_bytes.", HW_GAUGE);
+	ck_assert(val("node_memory_MemTotal_bytes") == 24682416.0 * 1024);
+	fam("node_memory_Active_anon_bytes",
+	    "Memory information field Active_anon_bytes.", HW_GAUGE);
+	ck_assert(val("node_memory_Active_anon_bytes") == 1524.0 * 1024);
+	ck_assert(val("node_memory_Inactive_file_bytes") == 1261204.0 * 1024);
+	fam("node_memory_HugePages_Total",
+	    "Memory information field HugePages_Total.", HW_GAUGE);
+	ck_assert(val("node_memory_HugePages_Total") == 0);
+	/* one family per line of the fixture (54 lines, all distinct) */
+	ck_assert_uint_eq(cs.nfamilies, 54);
+
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-u64"), 0);
+	ck_assert(val("node_memory_HugePages_Total") == 18446744073709551615.0);
+	ck_assert(val("node_memory_MemTotal_bytes") == 2048); /* last wins */
+	fam("node_memory_Swap_total", "Memory information field Swap_total.",
+	    HW_COUNTER);
+	/* ParseFloat: past 2^64 is still a number to node_exporter */
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-overflow"), 0);
+	ck_assert(val("node_memory_HugePages_Total") == 18446744073709551616.0);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-floats"), 0);
+	ck_assert(val("node_memory_A_bytes") == 1024000);
+	ck_assert(val("node_memory_B") == -5);
+	ck_assert(val("node_memory_D_bytes") == 7168);
+	ck_assert(isinf(val("node_memory_F")));
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-empty"), 0);
+	ck_assert_uint_eq(cs.nsamples, 0);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-truncated"), -EINVAL);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-truncated-value"), -EINVAL);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-extra-columns"), -EINVAL);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-garbage"), -EINVAL);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-nonutf8"), -EINVAL);
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "stat-missing"), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_uname)
+{
+	ck_assert_int_eq(run(&collector_uname, NULL), 0);
+	fam("node_uname_info",
+	    "Labeled system information as provided by the uname system call.",
+	    HW_GAUGE);
+	ck_assert_uint_eq(cs.nsamples, 1);
+	ck_assert_msg(strncmp(cs.samples[0].key,
+			      "node_uname_info{domainname=\"", 28) == 0,
+		      "%s", cs.samples[0].key);
+	ck_assert_ptr_nonnull(strstr(cs.samples[0].key, "\",machine=\""));
+	ck_assert_ptr_nonnull(strstr(cs.samples[0].key, "\",sysname=\"Linux\""));
+	ck_assert(cs.samples[0].value == 1);
+}
+END_TEST
+
+START_TEST(test_time)
+{
+	ck_assert_int_eq(run(&collector_time, K618), 0);
+	fam("node_time_clocksource_available_info",
+	    "Available clocksources read from '/sys/devices/system/clocksource'.",
+	    HW_GAUGE);
+	ck_assert(val("node_time_clocksource_available_info{clocksource=\"kvm-clock\",device=\"0\"}") == 1);
+	ck_assert(val("node_time_clocksource_available_info{clocksource=\"tsc\",device=\"0\"}") == 1);
+	fam("node_time_clocksource_current_info",
+	    "Current clocksource read from '/sys/devices/system/clocksource'.",
+	    HW_GAUGE);
+	ck_assert(val("node_time_clocksource_current_info{clocksource=\"tsc\",device=\"0\"}") == 1);
+	fam("node_time_seconds", "System time in seconds since epoch (1970).",
+	    HW_GAUGE);
+	ck_assert(val("node_time_seconds") > 1.7e9);
+	fam("node_time_zone_offset_seconds",
+	    "System time zone offset in seconds.", HW_GAUGE);
+	ck_assert_uint_eq(capture_count(&cs, "node_time_zone_offset_seconds{time_zone="), 1);
+
+	/* device is the position in sorted order: clocksource10 is 1 */
+	ck_assert_int_eq(run(&collector_time, BROKEN "time-multi"), 0);
+	ck_assert(val("node_time_clocksource_available_info{clocksource=\"acpi_pm\",device=\"0\"}") == 1);
+	ck_assert(val("node_time_clocksource_available_info{clocksource=\"x\",device=\"1\"}") == 1);
+	ck_assert(val("node_time_clocksource_current_info{clocksource=\"hpet\",device=\"0\"}") == 1);
+	ck_assert(val("node_time_clocksource_current_info{clocksource=\"\",device=\"2\"}") == 1);
+	ck_assert_uint_eq(capture_count(&cs, "node_time_clocksource_available_info"), 4);
+	ck_assert_int_eq(run(&collector_time, BROKEN "time-none"), 0);
+	ck_assert_int_eq(run(&collector_time, BROKEN "time-missing-current"), -ENOENT);
+	/* the clock is still exported, as node_exporter does */
+	ck_assert_uint_eq(capture_count(&cs, "node_time_seconds"), 1);
+}
+END_TEST
+
+START_TEST(test_os)
+{
+	ck_assert_int_eq(run(&collector_os, K618), 0);
+	fam("node_os_info",
+	    "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",
+	    HW_GAUGE);
+	ck_assert(val("node_os_info{build_id=\"\",id=\"debian\",id_like=\"\",image_id=\"\",image_version=\"\",name=\"Debian GNU/Linux\",pretty_name=\"Debian GNU/Linux 12 (bookworm)\",variant=\"\",variant_id=\"\",version=\"12 (bookworm)\",version_codename=\"bookworm\",version_id=\"12\"}") == 1);
+	fam("node_os_version",
+	    "Metric containing the major.minor part of the OS version.",
+	    HW_GAUGE);
+	ck_assert(val("node_os_version{id=\"debian\",id_like=\"\",name=\"Debian GNU/Linux\"}") == 12);
+
+	/* usr/lib fallback, quotes, escapes, comments, export prefix */
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-escapes"), 0);
+	ck_assert(val("node_os_info{build_id=\"ab cd\",id=\"myos\",id_like=\"rhel fedora\",image_id=\"\",image_version=\"\",name=\"My \"OS\" \\ \t x\",pretty_name=\"unquoted value\",variant=\"\xc3\xa9t\xc3\xa9\",variant_id=\"\",version=\"7.10 (Quoted)trail\",version_codename=\"\",version_id=\"7.10.3beta\"}") == 1);
+	ck_assert(val("node_os_version{id=\"myos\",id_like=\"rhel fedora\",name=\"My \"OS\" \\ \t x\"}") == 7.1);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-version-dot"), 0);
+	ck_assert(val("node_os_version{id=\"x\",id_like=\"\",name=\"X\"}") == 22);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-version-lead"), 0);
+	ck_assert(val("node_os_version{id=\"x\",id_like=\"\",name=\"X\"}") == 7.01);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-version-noversion"), 0);
+	ck_assert_ptr_null(capture_family(&cs, "node_os_version"));
+
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-missing"), -ENOENT);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-bad-quote"), -EINVAL);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-badescape"), -EINVAL);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-badkey"), -EINVAL);
+	ck_assert_int_eq(run(&collector_os, BROKEN "os-nosep"), -EINVAL);
+	ck_assert_int_lt(run(&collector_os, BROKEN "os-nonutf8"), 0);
+	ck_assert_uint_eq(cs.nsamples, 0);
+}
+END_TEST
+
+static Suite *proc_suite(void)
+{
+	Suite *s = suite_create("collectors-proc");
+	TCase *tc = tcase_create("all");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cpu_fixture);
+	tcase_add_test(tc, test_cpu_edge);
+	tcase_add_test(tc, test_stat_fixture);
+	tcase_add_test(tc, test_stat_edge);
+	tcase_add_loop_test(tc, test_stat_broken, 0,
+			    sizeof(stat_broken) / sizeof(stat_broken[0]));
+	tcase_add_test(tc, test_loadavg);
+	tcase_add_test(tc, test_pressure);
+	tcase_add_test(tc, test_meminfo);
+	tcase_add_test(tc, test_uname);
+	tcase_add_test(tc, test_time);
+	tcase_add_test(tc, test_os);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(proc_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

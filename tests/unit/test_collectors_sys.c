@@ -1,0 +1,526 @@
+/* Unit tests for the filesystem, diskstats and netdev collectors against
+ * tests/fixtures/kernel-6.18 (this machine's files, hand-extended: see its
+ * README) and tests/fixtures/broken. Expected values are computed by hand
+ * from the fixture files; node_exporter 1.5 gives the same on them.
+ *
+ * diskstats.c is included (chrony's way) to reach its udev directory, which
+ * has no option yet; the library's copy is then not linked in. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statfs.h>
+
+#include "../../src/collectors/diskstats.c"
+#include "testutil.h"
+
+extern const struct collector collector_filesystem, collector_netdev;
+
+#define K FIXTURES "/kernel-6.18"
+#define B FIXTURES "/broken/"
+
+static struct hw_config cfg;
+static struct capture_sink cs;
+
+static void setup(void)
+{
+	config_defaults(&cfg);
+	capture_init(&cs);
+}
+
+static void teardown(void)
+{
+	capture_free(&cs);
+	config_free(&cfg);
+}
+
+static double val(const char *key)
+{
+	const struct capture_sample *s = capture_find(&cs, key);
+	if (!s) {
+		capture_dump(&cs);
+		ck_abort_msg("no sample %s", key);
+	}
+	return s->value;
+}
+
+static void check_family(const char *name, const char *help, enum hw_type t)
+{
+	const struct capture_family *f = capture_family(&cs, name);
+	ck_assert_msg(f != NULL, "no family %s", name);
+	ck_assert_str_eq(f->help, help);
+	ck_assert_int_eq(f->type, t);
+}
+
+static int run(const struct collector *c, const char *root)
+{
+	capture_free(&cs);
+	capture_init(&cs);
+	int rc = run_collector(c, &cfg, root, &cs);
+	ck_assert_int_eq(cs.violations, 0);
+	return rc;
+}
+
+/* ---- netdev ---- */
+
+START_TEST(netdev_values)
+{
+	ck_assert_int_eq(run(&collector_netdev, K), 0);
+	/* eth0: 47007939 1578 3 7 2 5 1 11 | 75278 1013 4 6 8 9 10 12 */
+	const char *e = "{device=\"eth0\"}";
+	static const struct {
+		const char *n;
+		double v;
+	} want[] = {
+		{"receive_bytes", 47007939}, {"receive_packets", 1578},
+		{"receive_errs", 3},         {"receive_drop", 7},
+		{"receive_fifo", 2},         {"receive_frame", 5},
+		{"receive_compressed", 1},   {"receive_multicast", 11},
+		{"transmit_bytes", 75278},   {"transmit_packets", 1013},
+		{"transmit_errs", 4},        {"transmit_drop", 6},
+		{"transmit_fifo", 8},        {"transmit_colls", 9},
+		{"transmit_carrier", 10},    {"transmit_compressed", 12},
+	};
+	char key[256], help[128], fam[96];
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(fam, sizeof(fam), "node_network_%s_total", want[i].n);
+		snprintf(key, sizeof(key), "%s%s", fam, e);
+		snprintf(help, sizeof(help), "Network device statistic %s.",
+			 want[i].n);
+		ck_assert_double_eq(val(key), want[i].v);
+		check_family(fam, help, HW_COUNTER);
+	}
+	ck_assert_uint_eq(cs.nfamilies, 16);
+	/* 2^64-1 and 2^53+1 become the nearest doubles, as in Go. */
+	ck_assert_double_eq(
+		val("node_network_receive_bytes_total{device=\"wlan0\"}"),
+		18446744073709551615.0);
+	ck_assert_double_eq(
+		val("node_network_transmit_bytes_total{device=\"wlan0\"}"),
+		9007199254740992.0);
+	ck_assert_double_eq(
+		val("node_network_transmit_drop_total{device=\"docker0\"}"), 2);
+	/* lo excluded by default; the others all there. */
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_network_receive_bytes_total{device=\"lo\"}"));
+	ck_assert_uint_eq(capture_count(&cs, "node_network_receive_bytes_total"),
+			  5);
+	/* Sorted by device. */
+	ck_assert_str_eq(cs.samples[0].key,
+			 "node_network_receive_bytes_total{device=\"docker0\"}");
+}
+END_TEST
+
+START_TEST(netdev_include)
+{
+	cfg.netdev_device_include = strdup("^(eth|lo)");
+	free(cfg.netdev_device_exclude);
+	cfg.netdev_device_exclude = NULL;
+	ck_assert_int_eq(run(&collector_netdev, K), 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_network_receive_bytes_total"),
+			  2);
+	ck_assert_double_eq(
+		val("node_network_receive_bytes_total{device=\"lo\"}"), 37198);
+}
+END_TEST
+
+START_TEST(netdev_bad_regex)
+{
+	free(cfg.netdev_device_exclude);
+	cfg.netdev_device_exclude = strdup("(unclosed");
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_netdev.init(&ctx), -EINVAL);
+	ck_assert_ptr_null(ctx.priv);
+}
+END_TEST
+
+START_TEST(netdev_broken)
+{
+	/* Where node_exporter succeeds we do the same; where it panics
+	 * (missing columns, non-UTF-8 names) we fail the collector. */
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-empty"), 0);
+	ck_assert_uint_eq(cs.nsamples, 0);
+	ck_assert_uint_eq(cs.nfamilies, 0);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-truncated"), -EINVAL);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-missing-columns"),
+			 -EINVAL);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-extra-columns"), 0);
+	ck_assert_double_eq(
+		val("node_network_transmit_compressed_total{device=\"eth0\"}"),
+		16);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-max"), 0);
+	ck_assert_double_eq(
+		val("node_network_receive_bytes_total{device=\"eth0\"}"),
+		18446744073709551615.0);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-overflow"), -ERANGE);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-non-utf8"), -EILSEQ);
+	ck_assert_int_eq(run(&collector_netdev, B "netdev-missing"), -ENOENT);
+	ck_assert_uint_eq(cs.nsamples, 0);
+}
+END_TEST
+
+/* ---- diskstats ---- */
+
+START_TEST(diskstats_values)
+{
+	ck_assert_int_eq(run(&collector_diskstats, K), 0);
+	/* sda, 20 fields: 181423 4127 13642088 94501 245872 190244 19860410
+	 * 1025642 2 398124 1145017 1208 0 2416640 913 40123 24961 */
+	ck_assert_double_eq(
+		val("node_disk_reads_completed_total{device=\"sda\"}"), 181423);
+	ck_assert_double_eq(val("node_disk_reads_merged_total{device=\"sda\"}"),
+			    4127);
+	ck_assert_double_eq(val("node_disk_read_bytes_total{device=\"sda\"}"),
+			    13642088.0 * 512);
+	ck_assert_double_eq(
+		val("node_disk_read_time_seconds_total{device=\"sda\"}"),
+		94501 * 0.001);
+	ck_assert_double_eq(
+		val("node_disk_writes_completed_total{device=\"sda\"}"), 245872);
+	ck_assert_double_eq(
+		val("node_disk_writes_merged_total{device=\"sda\"}"), 190244);
+	ck_assert_double_eq(
+		val("node_disk_written_bytes_total{device=\"sda\"}"),
+		19860410.0 * 512);
+	ck_assert_double_eq(
+		val("node_disk_write_time_seconds_total{device=\"sda\"}"),
+		1025642 * 0.001);
+	ck_assert_double_eq(val("node_disk_io_now{device=\"sda\"}"), 2);
+	ck_assert_double_eq(
+		val("node_disk_io_time_seconds_total{device=\"sda\"}"),
+		398124 * 0.001);
+	ck_assert_double_eq(
+		val("node_disk_io_time_weighted_seconds_total{device=\"sda\"}"),
+		1145017 * 0.001);
+	ck_assert_double_eq(
+		val("node_disk_discards_completed_total{device=\"sda\"}"), 1208);
+	ck_assert_double_eq(
+		val("node_disk_discards_merged_total{device=\"sda\"}"), 0);
+	/* Discarded sectors stay sectors, as upstream. */
+	ck_assert_double_eq(
+		val("node_disk_discarded_sectors_total{device=\"sda\"}"),
+		2416640);
+	ck_assert_double_eq(
+		val("node_disk_discard_time_seconds_total{device=\"sda\"}"),
+		913 * 0.001);
+	ck_assert_double_eq(
+		val("node_disk_flush_requests_total{device=\"sda\"}"), 40123);
+	ck_assert_double_eq(
+		val("node_disk_flush_requests_time_seconds_total{device=\"sda\"}"),
+		24961 * 0.001);
+	/* nvme0n1 has 18 fields: discards, no flush. */
+	ck_assert_double_eq(
+		val("node_disk_discarded_sectors_total{device=\"nvme0n1\"}"),
+		90112);
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_disk_flush_requests_total{device=\"nvme0n1\"}"));
+	/* dm-0 has 14: no discards. */
+	ck_assert_double_eq(
+		val("node_disk_io_time_weighted_seconds_total{device=\"dm-0\"}"),
+		4415445 * 0.001);
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_disk_discards_completed_total{device=\"dm-0\"}"));
+	/* Default exclusions: partitions and loop devices. */
+	ck_assert_uint_eq(capture_count(&cs, "node_disk_info{"), 6);
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_disk_io_now{device=\"sda1\"}"));
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_disk_io_now{device=\"nvme0n1p1\"}"));
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_disk_io_now{device=\"loop0\"}"));
+	ck_assert_double_eq(
+		val("node_disk_info{device=\"vda\",major=\"254\",minor=\"0\","
+		    "model=\"\",path=\"\",revision=\"\",serial=\"\",wwn=\"\"}"),
+		1);
+	check_family("node_disk_info", "Info of /sys/block/<block_device>.",
+		     HW_GAUGE);
+	check_family("node_disk_io_now",
+		     "The number of I/Os currently in progress.", HW_GAUGE);
+	check_family("node_disk_flush_requests_total",
+		     "The total number of flush requests completed successfully",
+		     HW_COUNTER);
+	check_family("node_disk_read_bytes_total",
+		     "The total number of bytes read successfully.", HW_COUNTER);
+	ck_assert_uint_eq(cs.nfamilies, 18);
+	/* Families in name order, samples by device. */
+	for (size_t i = 1; i < cs.nfamilies; i++)
+		ck_assert_int_lt(
+			strcmp(cs.families[i - 1].name, cs.families[i].name), 0);
+	ck_assert_str_eq(cs.samples[0].key,
+			 "node_disk_discard_time_seconds_total{device=\"nvme0n1\"}");
+}
+END_TEST
+
+START_TEST(diskstats_udev)
+{
+	struct hw_ctx ctx = {.cfg = &cfg};
+	char *saved = cfg.procfs;
+	cfg.procfs = (char *)B "diskstats-udev/proc";
+	ck_assert_int_eq(collector_diskstats.init(&ctx), 0);
+	((struct disk_priv *)ctx.priv)->udev_dir = B "diskstats-udev/udev";
+	/* Twice: the second scrape reuses the buffers. */
+	for (int i = 0; i < 2; i++) {
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_diskstats.collect(&ctx, &cs.sink), 0);
+	}
+	collector_diskstats.fini(&ctx);
+	buf_free(&ctx.buf);
+	cfg.procfs = saved;
+	ck_assert_int_eq(cs.violations, 0);
+	/* Serial from ID_SERIAL_SHORT only (1.5), not ID_SERIAL. */
+	val("node_disk_info{device=\"sda\",major=\"8\",minor=\"0\","
+	    "model=\"Samsung SSD\",path=\"pci-0000:00:1f.2-ata-1\","
+	    "revision=\"1B6Q\",serial=\"S123\",wwn=\"0x5002538\"}");
+	val("node_disk_info{device=\"sdb\",major=\"8\",minor=\"16\","
+	    "model=\"a=b\",path=\"\",revision=\"\",serial=\"\",wwn=\"\"}");
+	val("node_disk_filesystem_info{device=\"sda\",type=\"ext4\","
+	    "usage=\"filesystem\",uuid=\"abcd\",version=\"1.0\"}");
+	val("node_disk_device_mapper_info{device=\"sda\",lv_layer=\"\","
+	    "lv_name=\"lv\",name=\"vg-lv\",uuid=\"LVM-1\",vg_name=\"vg\"}");
+	ck_assert_double_eq(val("node_disk_ata_rotation_rate_rpm{device=\"sda\"}"),
+			    7200);
+	ck_assert_double_eq(val("node_disk_ata_write_cache{device=\"sda\"}"), 1);
+	/* Unparsable ATA value: no sample; no family without samples. */
+	ck_assert_ptr_null(capture_family(&cs, "node_disk_ata_write_cache_enabled"));
+	ck_assert_uint_eq(capture_count(&cs, "node_disk_filesystem_info"), 1);
+	check_family("node_disk_ata_rotation_rate_rpm",
+		     "ATA disk rotation rate in RPMs (0 for SSDs).", HW_GAUGE);
+}
+END_TEST
+
+START_TEST(diskstats_broken)
+{
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-empty"), 0);
+	ck_assert_uint_eq(cs.nsamples, 0);
+	/* A cut or short line is skipped, as by procfs' Sscanf loop. */
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-truncated"), 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_disk_info{"), 1);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-missing-columns"),
+			 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_disk_info{"), 1);
+	ck_assert_double_eq(
+		val("node_disk_io_time_weighted_seconds_total{device=\"vdb\"}"),
+		0.011);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-extra-columns"),
+			 0);
+	ck_assert_double_eq(
+		val("node_disk_flush_requests_time_seconds_total{device=\"vda\"}"),
+		0.017);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-max"), 0);
+	ck_assert_double_eq(
+		val("node_disk_reads_completed_total{device=\"vda\"}"),
+		18446744073709551615.0);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-overflow"),
+			 -ERANGE);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-bad-major"),
+			 -ERANGE);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-garbage"),
+			 -EINVAL);
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-missing"),
+			 -ENOENT);
+	/* Go's Sscanf turns each bad byte into U+FFFD; so do we. */
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-non-utf8"), 0);
+	val("node_disk_io_now{device=\"vd\xef\xbf\xbd(\"}");
+}
+END_TEST
+
+/* ---- filesystem ---- */
+
+static void expect_mount(const char *dev, const char *type, const char *mp,
+			 const char *dir, double ro)
+{
+	char key[512], path[512];
+	struct statfs st;
+	snprintf(path, sizeof(path), K "/root%s", dir);
+	ck_assert_int_eq(statfs(path, &st), 0);
+#define KEY(n)                                                                 \
+	(snprintf(key, sizeof(key),                                            \
+		  "node_filesystem_" n                                         \
+		  "{device=\"%s\",fstype=\"%s\",mountpoint=\"%s\"}",           \
+		  dev, type, mp),                                              \
+	 key)
+	ck_assert_double_eq(val(KEY("device_error")), 0);
+	ck_assert_double_eq(val(KEY("readonly")), ro);
+	ck_assert_double_eq(val(KEY("size_bytes")),
+			    (double)st.f_blocks * (double)st.f_bsize);
+	/* Free counts move with other writers: only check presence. */
+	val(KEY("free_bytes"));
+	val(KEY("avail_bytes"));
+	ck_assert_double_eq(val(KEY("files")), (double)st.f_files);
+	val(KEY("files_free"));
+#undef KEY
+}
+
+START_TEST(filesystem_values)
+{
+	ck_assert_int_eq(run(&collector_filesystem, K), 0);
+	expect_mount("/dev/vda", "ext4", "/", "", 0);
+	expect_mount("/dev/vdb1", "xfs", "/data", "/data", 0);
+	/* \040 unescaped; the directory has a space. */
+	expect_mount("/dev/vdb2", "ext4", "/srv/my files", "/srv/my files", 0);
+	/* "ro" in the mount options, whatever statfs says. */
+	expect_mount("/dev/vdc", "ext4", "/backup", "/backup", 1);
+	expect_mount("tmpfs", "tmpfs", "/tmp", "/tmp", 0);
+	/* \011 unescaped; the directory does not exist: only device_error. */
+	ck_assert_double_eq(
+		val("node_filesystem_device_error{device=\"/dev/vdd\","
+		    "fstype=\"ext4\",mountpoint=\"/home/tab\tdir\"}"),
+		1);
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_filesystem_size_bytes{device=\"/dev/vdd\","
+		     "fstype=\"ext4\",mountpoint=\"/home/tab\tdir\"}"));
+	/* Excluded mount points (/proc, /sys, /dev, /run, /mnt, docker) and
+	 * types (iso9660, nsfs, squashfs, overlay...), and /data once. */
+	ck_assert_uint_eq(capture_count(&cs, "node_filesystem_device_error{"),
+			  6);
+	ck_assert_uint_eq(capture_count(&cs, "node_filesystem_size_bytes{"), 5);
+	ck_assert_uint_eq(cs.nfamilies, 7);
+	check_family("node_filesystem_device_error",
+		     "Whether an error occurred while getting statistics for "
+		     "the given device.",
+		     HW_GAUGE);
+	check_family("node_filesystem_avail_bytes",
+		     "Filesystem space available to non-root users in bytes.",
+		     HW_GAUGE);
+	check_family("node_filesystem_files_free",
+		     "Filesystem total free file nodes.", HW_GAUGE);
+	/* Sorted by device, fstype, mount point. */
+	ck_assert_str_eq(cs.samples[0].key,
+			 "node_filesystem_avail_bytes{device=\"/dev/vda\","
+			 "fstype=\"ext4\",mountpoint=\"/\"}");
+}
+END_TEST
+
+START_TEST(filesystem_excludes_off)
+{
+	free(cfg.fs_fs_types_exclude);
+	cfg.fs_fs_types_exclude = strdup("^nothing$");
+	ck_assert_int_eq(run(&collector_filesystem, K), 0);
+	/* /cdrom (iso9660) now shows, in error as it has no directory. */
+	ck_assert_double_eq(
+		val("node_filesystem_device_error{device=\"/dev/sr0\","
+		    "fstype=\"iso9660\",mountpoint=\"/cdrom\"}"),
+		1);
+}
+END_TEST
+
+START_TEST(filesystem_rootfs_prefix)
+{
+	/* A mount listed under the rootfs path loses that prefix in its
+	 * label, and rootfs itself is "/". */
+	char dir[] = "/tmp/hw-fs-test.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof(path), "%s/proc/1", dir);
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p %s %s/root/sub %s/sys && printf '/dev/a %s/root "
+		 "ext4 rw 0 0\\n/dev/b %s/root/sub ext4 rw 0 0\\n' > "
+		 "%s/mounts",
+		 path, dir, dir, dir, dir, path);
+	ck_assert_int_eq(system(cmd), 0);
+	int rc = run(&collector_filesystem, dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_double_eq(val("node_filesystem_device_error{device=\"/dev/a\","
+				"fstype=\"ext4\",mountpoint=\"/\"}"),
+			    0);
+	ck_assert_double_eq(val("node_filesystem_device_error{device=\"/dev/b\","
+				"fstype=\"ext4\",mountpoint=\"/sub\"}"),
+			    0);
+}
+END_TEST
+
+START_TEST(filesystem_broken)
+{
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-empty"), 0);
+	ck_assert_uint_eq(cs.nsamples, 0);
+	ck_assert_uint_eq(cs.nfamilies, 0);
+	/* Fewer than four fields, or a blank line: upstream's "malformed
+	 * mount point information". */
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-truncated"),
+			 -EINVAL);
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-blank-line"),
+			 -EINVAL);
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-missing"),
+			 -ENOENT);
+	/* No 1/mounts: mounts is read instead. */
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-fallback"), 0);
+	ck_assert_double_eq(val("node_filesystem_readonly{device=\"/dev/vda\","
+				"fstype=\"ext4\",mountpoint=\"/\"}"),
+			    1);
+	/* A mount point that is not UTF-8 is left out, not the rest. */
+	ck_assert_int_eq(run(&collector_filesystem, B "filesystem-non-utf8"), 0);
+	ck_assert_uint_eq(capture_count(&cs, "node_filesystem_device_error{"),
+			  1);
+}
+END_TEST
+
+START_TEST(filesystem_reuse)
+{
+	/* Several scrapes on one context: the worker is reused and the
+	 * output does not change. */
+	struct hw_ctx ctx = {.cfg = &cfg};
+	char *saved[2] = {cfg.procfs, cfg.rootfs};
+	cfg.procfs = (char *)K "/proc";
+	cfg.rootfs = (char *)K "/root";
+	ck_assert_int_eq(collector_filesystem.init(&ctx), 0);
+	for (int i = 0; i < 3; i++) {
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_filesystem.collect(&ctx, &cs.sink), 0);
+		ck_assert_uint_eq(capture_count(&cs, "node_filesystem_size_bytes{"),
+				  5);
+	}
+	collector_filesystem.fini(&ctx);
+	buf_free(&ctx.buf);
+	cfg.procfs = saved[0];
+	cfg.rootfs = saved[1];
+}
+END_TEST
+
+START_TEST(filesystem_bad_regex)
+{
+	free(cfg.fs_mount_points_exclude);
+	cfg.fs_mount_points_exclude = strdup("(?i)x");
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_filesystem.init(&ctx), -EINVAL);
+}
+END_TEST
+
+static Suite *sys_suite(void)
+{
+	Suite *s = suite_create("collectors-sys");
+	TCase *tc = tcase_create("all");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, netdev_values);
+	tcase_add_test(tc, netdev_include);
+	tcase_add_test(tc, netdev_bad_regex);
+	tcase_add_test(tc, netdev_broken);
+	tcase_add_test(tc, diskstats_values);
+	tcase_add_test(tc, diskstats_udev);
+	tcase_add_test(tc, diskstats_broken);
+	tcase_add_test(tc, filesystem_values);
+	tcase_add_test(tc, filesystem_excludes_off);
+	tcase_add_test(tc, filesystem_rootfs_prefix);
+	tcase_add_test(tc, filesystem_broken);
+	tcase_add_test(tc, filesystem_reuse);
+	tcase_add_test(tc, filesystem_bad_regex);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(sys_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
