@@ -79,6 +79,17 @@ int readfile_path(const char *base, const char *rel, struct hw_buf *out,
 	return readfile_at(AT_FDCWD, path, out, max);
 }
 
+int readfile_text_path(const char *base, const char *rel, struct hw_buf *out,
+		       size_t max)
+{
+	int rc = readfile_path(base, rel, out, max);
+	if (rc == 0 && out->len && out->data[out->len - 1] != '\n') {
+		buf_reset(out);
+		rc = -EINVAL;
+	}
+	return rc;
+}
+
 int readfile_small(int dirfd, const char *name, char *dst, size_t size)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -24,6 +24,13 @@ int readfile_at(int dirfd, const char *name, struct hw_buf *out, size_t max);
 int readfile_path(const char *base, const char *rel, struct hw_buf *out,
 		  size_t max);
 
+/* readfile_path for a text pseudo-file: the kernel ends every line of
+ * /proc and /sys text files with a newline, so a non-empty file without a
+ * final one was cut mid-line (a short read, a broken FUSE or bind mount):
+ * -EINVAL, instead of publishing a half-parsed last line. */
+int readfile_text_path(const char *base, const char *rel, struct hw_buf *out,
+		       size_t max);
+
 /* Read a small file (a sysfs attribute) into `dst` of `size` bytes,
  * NUL-terminated, trailing newline removed. -EFBIG if it does not fit. */
 int readfile_small(int dirfd, const char *name, char *dst, size_t size);

@@ -466,13 +466,18 @@ static void cpu_emit_times(struct cpu_priv *cp, struct sink *sink, bool guest)
 static int cpu_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct cpu_priv *cp = ctx->priv;
-	int rc = readfile_path(ctx->cfg->procfs, "stat", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "stat", &ctx->buf,
 			       CPU_MAX_STAT);
 	if (rc < 0)
 		goto out;
 	rc = procstat_parse(ctx->buf.data, &cp->st);
 	if (rc < 0)
 		goto out;
+	/* No cpuN line at all: not a /proc/stat we can report from. */
+	if (cp->st.ncpu == 0) {
+		rc = -ENODATA;
+		goto out;
+	}
 	rc = cpu_update_cache(cp);
 	if (rc < 0)
 		goto out;

@@ -17,7 +17,7 @@
 static int loadavg_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	double load[3];
-	int rc = readfile_path(ctx->cfg->procfs, "loadavg", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "loadavg", &ctx->buf,
 			       LOADAVG_MAX_FILE);
 	if (rc < 0)
 		goto out;

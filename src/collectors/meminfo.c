@@ -133,7 +133,7 @@ static int meminfo_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct meminfo_priv *mp = ctx->priv;
 	mp->n = 0;
-	int rc = readfile_path(ctx->cfg->procfs, "meminfo", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "meminfo", &ctx->buf,
 			       MEMINFO_MAX_FILE);
 	if (rc < 0)
 		goto out;
@@ -144,6 +144,11 @@ static int meminfo_collect(struct hw_ctx *ctx, struct sink *sink)
 		rc = meminfo_parse_line(mp, line, end);
 		if (rc < 0)
 			goto out;
+	}
+	/* An empty file has no field to publish; success 1 would hide it. */
+	if (mp->n == 0) {
+		rc = -ENODATA;
+		goto out;
 	}
 	qsort(mp->e, mp->n, sizeof(*mp->e), meminfo_cmp);
 	for (size_t i = 0; i < mp->n; i++) {

@@ -72,7 +72,7 @@ static int pressure_read(struct hw_ctx *ctx, const char *res,
 	snprintf(rel, sizeof(rel), "pressure/%s", res);
 	memset(some, 0, sizeof(*some));
 	memset(full, 0, sizeof(*full));
-	int rc = readfile_path(ctx->cfg->procfs, rel, &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, rel, &ctx->buf,
 			       PRESSURE_MAX_FILE);
 	if (rc < 0)
 		return rc;

@@ -107,17 +107,28 @@ static int procstat_parse_line(const char *line, const char *end,
 		return 0;
 
 #define KEY(s) (kl == sizeof(s) - 1 && memcmp(k, s, kl) == 0)
-	if (KEY("btime"))
+	if (KEY("btime")) {
+		st->seen |= PROCSTAT_SEEN_BTIME;
 		return procstat_uint_field(v, vl, &st->boot_time);
-	if (KEY("ctxt"))
+	}
+	if (KEY("ctxt")) {
+		st->seen |= PROCSTAT_SEEN_CTXT;
 		return procstat_uint_field(v, vl, &st->ctxt);
-	if (KEY("processes"))
+	}
+	if (KEY("processes")) {
+		st->seen |= PROCSTAT_SEEN_PROCESSES;
 		return procstat_uint_field(v, vl, &st->forks);
-	if (KEY("procs_running"))
+	}
+	if (KEY("procs_running")) {
+		st->seen |= PROCSTAT_SEEN_RUNNING;
 		return procstat_uint_field(v, vl, &st->running);
-	if (KEY("procs_blocked"))
+	}
+	if (KEY("procs_blocked")) {
+		st->seen |= PROCSTAT_SEEN_BLOCKED;
 		return procstat_uint_field(v, vl, &st->blocked);
+	}
 	if (KEY("intr")) {
+		st->seen |= PROCSTAT_SEEN_INTR;
 		/* Every numbered IRQ must parse too. */
 		int rc = procstat_uint_field(v, vl, &st->intr);
 		uint64_t irq;
@@ -138,6 +149,7 @@ int procstat_parse(const char *data, struct procstat *st)
 	st->boot_time = st->intr = st->ctxt = st->forks = 0;
 	st->running = st->blocked = 0;
 	st->ncpu = 0;
+	st->seen = 0;
 	for (const char *line = data; *line; line = next_line(line)) {
 		const char *end = strchr(line, '\n');
 		if (!end)

@@ -30,8 +30,20 @@ struct procstat_cpu {
 	double v[PROCSTAT_NMODES];
 };
 
+/* Which single-value lines a parse saw (procstat.seen). */
+enum {
+	PROCSTAT_SEEN_BTIME = 1 << 0,
+	PROCSTAT_SEEN_CTXT = 1 << 1,
+	PROCSTAT_SEEN_PROCESSES = 1 << 2,
+	PROCSTAT_SEEN_RUNNING = 1 << 3,
+	PROCSTAT_SEEN_BLOCKED = 1 << 4,
+	PROCSTAT_SEEN_INTR = 1 << 5,
+	PROCSTAT_SEEN_ALL = (1 << 6) - 1,
+};
+
 struct procstat {
 	uint64_t boot_time, intr, ctxt, forks, running, blocked;
+	unsigned seen; /* PROCSTAT_SEEN_* */
 	/* procfs keeps per-cpu values in a slice indexed by cpu number, so a
 	 * gap (cpu0, cpu2) yields a zero cpu1: ncpu is the largest number
 	 * seen plus one. The array is kept across parses. */
@@ -41,7 +53,9 @@ struct procstat {
 
 /* Parse the NUL-terminated contents of /proc/stat into st (counters reset
  * first). 0, -EINVAL on a malformed line, -ERANGE on overflow or an absurd
- * cpu number, -ENOMEM. */
+ * cpu number, -ENOMEM. (A file cut mid-line is refused when it is read:
+ * readfile_text_path.) Lines that are absent are not an error here: st->seen
+ * and st->ncpu tell each collector whether what it publishes was there. */
 int procstat_parse(const char *data, struct procstat *st);
 void procstat_free(struct procstat *st);
 

@@ -33,15 +33,21 @@ static void stat_fini(struct hw_ctx *ctx)
 static int stat_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct procstat *st = ctx->priv;
-	int rc = readfile_path(ctx->cfg->procfs, "stat", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "stat", &ctx->buf,
 			       STAT_MAX_FILE);
 	if (rc < 0)
 		goto out;
 	rc = procstat_parse(ctx->buf.data, st);
 	if (rc < 0)
 		goto out;
+	/* procfs would publish zeros for absent lines (a boot time of 1970 with
+	 * success 1); a /proc/stat without them is broken, and saying so is
+	 * what node_scrape_collector_success is for. */
+	if ((st->seen & PROCSTAT_SEEN_ALL) != PROCSTAT_SEEN_ALL) {
+		rc = -ENODATA;
+		goto out;
+	}
 
-	/* Missing lines leave zeros, as procfs's zero-valued struct does. */
 	sink_single(sink, "node_boot_time_seconds",
 		    "Node boot time, in unixtime.", HW_GAUGE,
 		    (double)st->boot_time);

@@ -28,7 +28,9 @@ break_file() {
 	case $how in
 	empty) : >"$TREE/$file" ;;
 	vanish) rm -f "$TREE/$file" ;;
-	truncate) head -c 20 "$TMP/saved" >"$TREE/$file" ;;
+	truncate) # cut mid-line: the first half, never ending on a newline
+		$PY -c 'import sys; d = open(sys.argv[1], "rb").read(); open(sys.argv[2], "wb").write(d[:len(d) // 2].rstrip(b"\n"))' \
+			"$TMP/saved" "$TREE/$file" ;;
 	garbage) printf '\xff\xfe garbage \x01\x02 line\n%s\n' "$(printf 'x%.0s' $(seq 300))" >"$TREE/$file" ;;
 	esac
 	for c in "$@"; do
@@ -45,11 +47,16 @@ break_file proc/meminfo vanish meminfo
 break_file proc/loadavg garbage loadavg
 break_file proc/loadavg truncate loadavg
 break_file proc/stat vanish cpu stat
+break_file proc/stat truncate cpu stat
+break_file proc/stat empty cpu stat
+break_file proc/meminfo truncate meminfo
+break_file proc/pressure/memory truncate pressure
 break_file proc/stat garbage cpu stat
 break_file proc/diskstats garbage diskstats
 break_file proc/net/dev truncate netdev
 break_file proc/net/dev vanish netdev
-break_file proc/1/mountinfo garbage filesystem
+break_file proc/1/mounts garbage filesystem
+break_file proc/1/mounts truncate filesystem
 break_file proc/pressure/cpu vanish pressure
 
 # Many scrapes while a file flips between broken and intact: never a crash.

@@ -148,16 +148,25 @@ START_TEST(test_stat_edge)
 	/* 2^64-1 parses (and rounds to 2^64 as a double) */
 	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-u64-max"), 0);
 	ck_assert(val("node_context_switches_total") == 18446744073709551615.0);
-	/* procfs accepts these, so node_exporter reports success */
-	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-empty"), 0);
-	ck_assert(val("node_boot_time_seconds") == 0);
-	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-truncated"), 0);
+	/* procfs accepts these and node_exporter reports success with zeros
+	 * (a boot time of 1970); hostwatch reports the file as broken. */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-empty"), -ENODATA);
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-empty"), -ENODATA);
+	/* cut mid-line: no final newline */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-truncated"), -EINVAL);
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-truncated"), -EINVAL);
+	/* extra columns are ignored, as procfs does */
 	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-extra-columns"), 0);
 	ck_assert(val("node_intr_total") == 5);
-	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-missing-columns"), 0);
-	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-unknown-lines"), 0);
-	/* a cpu column is a float to procfs: 2^64 is fine there */
-	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-cpu-overflow"), 0);
+	/* no intr line: stat cannot publish node_intr_total */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-missing-columns"), -ENODATA);
+	/* only unknown lines and one value: nothing stat publishes is there */
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-unknown-lines"), -ENODATA);
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-unknown-lines"), 0);
+	/* a cpu column is a float to procfs: 2^64 is fine for cpu; stat lacks
+	 * most of its lines in that file */
+	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-cpu-overflow"), 0);
+	ck_assert_int_eq(run(&collector_stat, BROKEN "stat-cpu-overflow"), -ENODATA);
 	ck_assert_int_eq(run(&collector_cpu, BROKEN "stat-missing-columns"), 0);
 	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}") == 254.28);
 	ck_assert(val("node_cpu_seconds_total{cpu=\"0\",mode=\"iowait\"}") == 0);
@@ -270,7 +279,8 @@ START_TEST(test_meminfo)
 	ck_assert(val("node_memory_B") == -5);
 	ck_assert(val("node_memory_D_bytes") == 7168);
 	ck_assert(isinf(val("node_memory_F")));
-	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-empty"), 0);
+	/* node_exporter: success with no sample; hostwatch: broken */
+	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-empty"), -ENODATA);
 	ck_assert_uint_eq(cs.nsamples, 0);
 	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-truncated"), -EINVAL);
 	ck_assert_int_eq(run(&collector_meminfo, BROKEN "meminfo-truncated-value"), -EINVAL);

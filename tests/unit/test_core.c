@@ -291,6 +291,20 @@ START_TEST(test_readfile)
 	fclose(f);
 	ck_assert_int_eq(readfile_small(AT_FDCWD, path, small, sizeof(small)), 0);
 	ck_assert_str_eq(small, "tsc");
+	/* A text pseudo-file cut mid-line (no final newline) is refused;
+	 * a complete one and an empty one are fine. */
+	f = fopen(path, "w");
+	fputs("MemTotal: 1 kB\nMemFr", f);
+	fclose(f);
+	ck_assert_int_eq(readfile_text_path(dir, "f", &b, 1000), -EINVAL);
+	ck_assert_uint_eq(b.len, 0);
+	f = fopen(path, "w");
+	fputs("MemTotal: 1 kB\n", f);
+	fclose(f);
+	ck_assert_int_eq(readfile_text_path(dir, "f", &b, 1000), 0);
+	f = fopen(path, "w");
+	fclose(f);
+	ck_assert_int_eq(readfile_text_path(dir, "f", &b, 1000), 0);
 	/* A NUL inside a text file is refused. */
 	f = fopen(path, "w");
 	fwrite("a\0b\n", 1, 4, f);
