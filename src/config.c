@@ -61,6 +61,7 @@ void config_defaults(struct hw_config *cfg)
 	cfg->procfs = strdup("/proc");
 	cfg->sysfs = strdup("/sys");
 	cfg->rootfs = strdup("/");
+	cfg->udev_data = strdup("/run/udev/data");
 	cfg->log_level = HW_LOG_INFO;
 	for (unsigned i = 0; i < hw_collectors_count; i++)
 		cfg->enabled[i] = hw_collectors[i]->enabled_by_default;
@@ -70,6 +71,7 @@ void config_defaults(struct hw_config *cfg)
 	cfg->fs_mount_timeout = 5.0;
 	cfg->diskstats_device_exclude = strdup(DEF_DISKSTATS_DEVICE_EXCLUDE);
 	cfg->netdev_device_exclude = strdup(DEF_NETDEV_DEVICE_EXCLUDE);
+	cfg->netdev_netlink = true;
 }
 
 void config_free(struct hw_config *cfg)
@@ -81,6 +83,7 @@ void config_free(struct hw_config *cfg)
 	free(cfg->procfs);
 	free(cfg->sysfs);
 	free(cfg->rootfs);
+	free(cfg->udev_data);
 	free(cfg->fs_mount_points_exclude);
 	free(cfg->fs_fs_types_exclude);
 	free(cfg->diskstats_device_include);
@@ -118,6 +121,8 @@ static const struct opt opts[] = {
 	 "sysfs mountpoint."},
 	{"paths", "rootfs", "path.rootfs", OPT_PATH, F(rootfs), 0, 0,
 	 "rootfs mountpoint."},
+	{"paths", "udev_data", "path.udev.data", OPT_PATH, F(udev_data), 0, 0,
+	 "udev data path."},
 	{"log", "level", "log.level", OPT_LOGLEVEL, F(log_level), 0, 0,
 	 "Only log messages with the given severity or above. One of: "
 	 "[debug, info, warn, error]"},
@@ -153,6 +158,9 @@ static const struct opt opts[] = {
 	 OPT_REGEX, F(netdev_device_exclude), 0, 0,
 	 "Regexp of net devices to exclude (mutually exclusive to "
 	 "device-include)."},
+	{"netdev", "netlink", "collector.netdev.netlink", OPT_BOOL,
+	 F(netdev_netlink), 0, 0,
+	 "Use netlink to gather stats instead of /proc/net/dev."},
 	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
 };
 
@@ -466,7 +474,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 
 	items = calloc(argc > 0 ? (size_t)argc : 1, sizeof(*items));
 	if (!items || !cfg->listen[0] || !cfg->telemetry_path || !cfg->procfs ||
-	    !cfg->sysfs || !cfg->rootfs || !cfg->fs_mount_points_exclude ||
+	    !cfg->sysfs || !cfg->rootfs || !cfg->udev_data ||
+	    !cfg->fs_mount_points_exclude ||
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
 	    !cfg->netdev_device_exclude) {
 		rc = -ENOMEM;

@@ -44,7 +44,7 @@ struct opt {
 };
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 20
+#define CONFIG_N_OPTS 22
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */

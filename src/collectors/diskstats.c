@@ -22,12 +22,11 @@
 #include "hostwatch/readfile.h"
 #include "hostwatch/regex.h"
 
+#include "goparse.h"
+
 #define DISK_NSTATS 17
 #define DISK_MAX_FILE (8u << 20)
 #define DISK_MAX_UDEV (256u << 10)
-/* node_exporter's --path.udev.data default; hw_config has no option for it
- * yet. */
-#define DISK_UDEV_DATA "/run/udev/data"
 
 /* The udev properties node_exporter reads, and where each goes. */
 enum disk_prop {
@@ -92,7 +91,7 @@ struct disk_dev {
 struct disk_priv {
 	struct hw_regex include, exclude;
 	bool has_include, has_exclude;
-	const char *udev_dir; /* NULL: udev lookups disabled, as upstream */
+	const char *udev_dir; /* cfg->udev_data, or NULL: lookups disabled */
 	struct disk_dev *devs;
 	size_t ndevs, cap;
 	struct hw_buf ubuf; /* one udev file */
@@ -177,43 +176,6 @@ static const struct {
 
 #define DISK_NFAMILIES (sizeof(disk_families) / sizeof(disk_families[0]))
 
-/* Label values must be UTF-8. node_exporter panics on a udev value that is
- * not; we refuse the data instead. */
-static bool disk_valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned n;
-		uint32_t c;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		} else if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			c = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			c = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			c = *p & 0x07;
-		} else {
-			return false;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)) ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
-}
-
 /* Go's fmt.Sscanf reads the device name rune by rune, so each byte of an
  * invalid UTF-8 sequence becomes U+FFFD (utf8.DecodeRune gives size 1 for
  * any invalid sequence). Appends the repaired name to b, NUL-terminated. */
@@ -232,7 +194,8 @@ static void disk_repair_utf8(struct hw_buf *b, const char *s)
 							   : 0;
 			for (size_t i = 0; i < want && s[i]; i++)
 				one[i] = s[i];
-			if (want && strlen(one) == want && disk_valid_utf8(one))
+			if (want && strlen(one) == want &&
+			    go_valid_utf8_str(one))
 				n = want;
 			else {
 				buf_puts(b, "\xef\xbf\xbd");
@@ -287,14 +250,16 @@ static int disk_init(struct hw_ctx *ctx)
 		}
 		p->has_exclude = true;
 	}
-	/* Like upstream, decide once at start whether udev data is there. */
+	/* Like upstream (diskstats_linux.go NewDiskstatsCollector), decide
+	 * once at start whether udev data is there. */
 	struct stat st;
-	if (stat(DISK_UDEV_DATA, &st) == 0 && S_ISDIR(st.st_mode))
-		p->udev_dir = DISK_UDEV_DATA;
+	if (cfg->udev_data && stat(cfg->udev_data, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		p->udev_dir = cfg->udev_data;
 	else
 		log_debug("diskstats: no directory %s, udev device "
 			  "properties disabled",
-			  DISK_UDEV_DATA);
+			  cfg->udev_data ? cfg->udev_data : "(none)");
 out:
 	if (rc < 0) {
 		disk_priv_free(p);
@@ -574,7 +539,7 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 		if (rc == 0)
 			continue;
 		d->name_off = DISK_NONE;
-		if (!disk_valid_utf8(d->name)) {
+		if (!go_valid_utf8_str(d->name)) {
 			d->name_off = p->names.len;
 			disk_repair_utf8(&p->names, d->name);
 			if (p->names.failed)
@@ -596,7 +561,8 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 		if (p->pool.failed)
 			return -ENOMEM;
 		for (unsigned j = 0; j < P_COUNT; j++)
-			if (!disk_valid_utf8(disk_prop(p, d, (enum disk_prop)j)))
+			if (!go_valid_utf8_str(
+				    disk_prop(p, d, (enum disk_prop)j)))
 				return -EILSEQ;
 		/* ATA values only for ATA disks; unparsable ones are
 		 * skipped (upstream logs them). */

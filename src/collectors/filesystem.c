@@ -26,6 +26,8 @@
 #include "hostwatch/readfile.h"
 #include "hostwatch/regex.h"
 
+#include "goparse.h"
+
 #define FS_MAX_FILE (16u << 20)
 /* statfs needs next to no stack; abandoned workers should cost little. */
 #define FS_WORKER_STACK (64u << 10)
@@ -226,43 +228,6 @@ static bool fs_worker_finished(struct fs_worker *w)
 	bool done = w->seq_done == w->seq_req;
 	pthread_mutex_unlock(&w->mu);
 	return done;
-}
-
-/* Label values must be UTF-8 or the exposition is invalid (node_exporter
- * panics on them in MustNewConstMetric). */
-static bool fs_valid_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		unsigned n;
-		uint32_t c;
-		if (*p < 0x80) {
-			p++;
-			continue;
-		} else if ((*p & 0xe0) == 0xc0) {
-			n = 1;
-			c = *p & 0x1f;
-		} else if ((*p & 0xf0) == 0xe0) {
-			n = 2;
-			c = *p & 0x0f;
-		} else if ((*p & 0xf8) == 0xf0) {
-			n = 3;
-			c = *p & 0x07;
-		} else {
-			return false;
-		}
-		for (unsigned i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			c = (c << 6) | (p[i] & 0x3f);
-		}
-		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) ||
-		    (n == 3 && (c < 0x10000 || c > 0x10ffff)) ||
-		    (c >= 0xd800 && c <= 0xdfff))
-			return false;
-		p += n + 1;
-	}
-	return true;
 }
 
 static void fs_priv_free(struct fs_priv *p)
@@ -558,8 +523,9 @@ static int fs_collect(struct hw_ctx *ctx, struct sink *sink)
 		if (p->has_type_exclude &&
 		    hw_regex_match(&p->type_exclude, m->fstype))
 			continue;
-		if (!fs_valid_utf8(m->device) || !fs_valid_utf8(m->mountpoint) ||
-		    !fs_valid_utf8(m->fstype)) {
+		if (!go_valid_utf8_str(m->device) ||
+		    !go_valid_utf8_str(m->mountpoint) ||
+		    !go_valid_utf8_str(m->fstype)) {
 			log_debug("filesystem: skipping a mount whose labels "
 				  "are not UTF-8");
 			continue;

@@ -234,6 +234,11 @@ bool go_valid_utf8(const char *s, size_t n)
 	return true;
 }
 
+bool go_valid_utf8_str(const char *s)
+{
+	return go_valid_utf8(s, strlen(s));
+}
+
 bool go_valid_metric_name(const char *s)
 {
 	if (!*s)

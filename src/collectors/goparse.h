@@ -2,7 +2,8 @@
  * that what it accepts we accept and what it rejects we reject: strconv's
  * ParseFloat and ParseUint, fmt.Sscanf's %f token, strings.Fields, and the
  * client library's checks on metric names and label values. Private to the
- * /proc collectors (cpu, stat, meminfo, loadavg, pressure, os, time, uname). */
+ * collectors (the /proc ones, and filesystem, diskstats and netdev for the
+ * UTF-8 check on label values). */
 #ifndef HOSTWATCH_COLLECTORS_GOPARSE_H
 #define HOSTWATCH_COLLECTORS_GOPARSE_H
 
@@ -32,6 +33,9 @@ bool go_next_field(const char **p, const char *end, const char **f,
 /* utf8.ValidString: client_golang refuses (and node_exporter then panics on)
  * label values that are not valid UTF-8; we fail the collector instead. */
 bool go_valid_utf8(const char *s, size_t n);
+
+/* go_valid_utf8 on a NUL-terminated string. */
+bool go_valid_utf8_str(const char *s);
 
 /* model.IsValidMetricName: [a-zA-Z_:][a-zA-Z0-9_:]* */
 bool go_valid_metric_name(const char *s);

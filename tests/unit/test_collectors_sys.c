@@ -1,23 +1,22 @@
 /* Unit tests for the filesystem, diskstats and netdev collectors against
  * tests/fixtures/kernel-6.18 (this machine's files, hand-extended: see its
  * README) and tests/fixtures/broken. Expected values are computed by hand
- * from the fixture files; node_exporter 1.5 gives the same on them.
- *
- * diskstats.c is included (chrony's way) to reach its udev directory, which
- * has no option yet; the library's copy is then not linked in. */
+ * from the fixture files; node_exporter 1.5 gives the same on them. */
 #include "config.h"
 
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/statfs.h>
 
-#include "../../src/collectors/diskstats.c"
+#include "hostwatch/collector.h"
 #include "testutil.h"
 
-extern const struct collector collector_filesystem, collector_netdev;
+extern const struct collector collector_diskstats, collector_filesystem,
+	collector_netdev;
 
 #define K FIXTURES "/kernel-6.18"
 #define B FIXTURES "/broken/"
@@ -28,6 +27,10 @@ static struct capture_sink cs;
 static void setup(void)
 {
 	config_defaults(&cfg);
+	/* Not the host's udev database: only the fixtures' one, when a test
+	 * names it. */
+	free(cfg.udev_data);
+	cfg.udev_data = strdup(FIXTURES "/no-such-udev-data");
 	capture_init(&cs);
 }
 
@@ -68,6 +71,7 @@ static int run(const struct collector *c, const char *root)
 
 START_TEST(netdev_values)
 {
+	cfg.netdev_netlink = false; /* the fixture's net/dev */
 	ck_assert_int_eq(run(&collector_netdev, K), 0);
 	/* eth0: 47007939 1578 3 7 2 5 1 11 | 75278 1013 4 6 8 9 10 12 */
 	const char *e = "{device=\"eth0\"}";
@@ -116,6 +120,7 @@ END_TEST
 
 START_TEST(netdev_include)
 {
+	cfg.netdev_netlink = false; /* the fixture's net/dev */
 	cfg.netdev_device_include = strdup("^(eth|lo)");
 	free(cfg.netdev_device_exclude);
 	cfg.netdev_device_exclude = NULL;
@@ -139,6 +144,7 @@ END_TEST
 
 START_TEST(netdev_broken)
 {
+	cfg.netdev_netlink = false; /* the fixture's net/dev */
 	/* Where node_exporter succeeds we do the same; where it panics
 	 * (missing columns, non-UTF-8 names) we fail the collector. */
 	ck_assert_int_eq(run(&collector_netdev, B "netdev-empty"), 0);
@@ -159,6 +165,125 @@ START_TEST(netdev_broken)
 	ck_assert_int_eq(run(&collector_netdev, B "netdev-non-utf8"), -EILSEQ);
 	ck_assert_int_eq(run(&collector_netdev, B "netdev-missing"), -ENOENT);
 	ck_assert_uint_eq(cs.nsamples, 0);
+}
+END_TEST
+
+/* The families of node_exporter 1.5's netlink mode: parseNetlinkStats'
+ * keys (collector/netdev_linux.go) after netdev_common.go legacy() has
+ * folded the detailed ones into /proc/net/dev's names. */
+static const char *const netlink_families[] = {
+	"receive_bytes",     "receive_compressed", "receive_drop",
+	"receive_errs",      "receive_fifo",       "receive_frame",
+	"receive_multicast", "receive_nohandler",  "receive_packets",
+	"transmit_bytes",    "transmit_carrier",   "transmit_colls",
+	"transmit_compressed", "transmit_drop",    "transmit_errs",
+	"transmit_fifo",     "transmit_packets",
+};
+#define N_NETLINK_FAMILIES                                                     \
+	(sizeof(netlink_families) / sizeof(netlink_families[0]))
+
+/* The live kernel over rtnetlink: exactly /sys/class/net minus lo (the
+ * default exclude), each with every family, whatever --path.procfs says. */
+START_TEST(netdev_netlink_live)
+{
+	ck_assert(cfg.netdev_netlink); /* the default, as upstream */
+	/* The fixture's procfs has other devices (wlan0, docker0): netlink
+	 * must not look there. */
+	ck_assert_int_eq(run(&collector_netdev, K), 0);
+	ck_assert_uint_eq(cs.nfamilies, N_NETLINK_FAMILIES);
+	char fam[96], help[128], key[512];
+	for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+		snprintf(fam, sizeof(fam), "node_network_%s_total",
+			 netlink_families[f]);
+		snprintf(help, sizeof(help), "Network device statistic %s.",
+			 netlink_families[f]);
+		check_family(fam, help, HW_COUNTER);
+		/* Families in node_exporter's (sorted) order. */
+		ck_assert_str_eq(cs.families[f].name, fam);
+	}
+	DIR *dir = opendir("/sys/class/net");
+	ck_assert_ptr_nonnull(dir);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "lo") == 0)
+			continue;
+		n++;
+		for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+			snprintf(key, sizeof(key),
+				 "node_network_%s_total{device=\"%s\"}",
+				 netlink_families[f], e->d_name);
+			val(key);
+		}
+	}
+	closedir(dir);
+	ck_assert_uint_gt(n, 0);
+	for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+		snprintf(fam, sizeof(fam), "node_network_%s_total{",
+			 netlink_families[f]);
+		ck_assert_uint_eq(capture_count(&cs, fam), n);
+	}
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_network_receive_bytes_total{device=\"lo\"}"));
+	ck_assert_ptr_null(capture_find(
+		&cs, "node_network_receive_bytes_total{device=\"wlan0\"}"));
+	/* A second scrape through the same state gives the same series. */
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_netdev.init(&ctx), 0);
+	for (int i = 0; i < 2; i++) {
+		size_t before = cs.nsamples;
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_netdev.collect(&ctx, &cs.sink), 0);
+		ck_assert_uint_eq(cs.nsamples, before);
+		ck_assert_uint_eq(cs.violations, 0);
+	}
+	collector_netdev.fini(&ctx);
+	buf_free(&ctx.buf);
+}
+END_TEST
+
+/* lo over netlink against lo in /proc/net/dev, read before and after: each
+ * counter only grows, so procfs-before <= netlink <= procfs-after. */
+START_TEST(netdev_netlink_lo_matches_procfs)
+{
+	static const char *const lo = "{device=\"lo\"}";
+	free(cfg.netdev_device_exclude);
+	cfg.netdev_device_exclude = NULL;
+	cfg.netdev_device_include = strdup("^lo$");
+	double before[N_NETLINK_FAMILIES], now[N_NETLINK_FAMILIES];
+	char key[128];
+	cfg.netdev_netlink = false;
+	ck_assert_int_eq(run(&collector_netdev, NULL), 0);
+	/* No receive_nohandler from /proc/net/dev, as upstream. */
+	ck_assert_uint_eq(cs.nfamilies, N_NETLINK_FAMILIES - 1);
+	for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+		snprintf(key, sizeof(key), "node_network_%s_total%s",
+			 netlink_families[f], lo);
+		before[f] = capture_find(&cs, key) ? val(key) : 0;
+	}
+	cfg.netdev_netlink = true;
+	ck_assert_int_eq(run(&collector_netdev, NULL), 0);
+	ck_assert_uint_eq(cs.nsamples, N_NETLINK_FAMILIES);
+	for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+		snprintf(key, sizeof(key), "node_network_%s_total%s",
+			 netlink_families[f], lo);
+		now[f] = val(key);
+	}
+	cfg.netdev_netlink = false;
+	ck_assert_int_eq(run(&collector_netdev, NULL), 0);
+	for (size_t f = 0; f < N_NETLINK_FAMILIES; f++) {
+		snprintf(key, sizeof(key), "node_network_%s_total%s",
+			 netlink_families[f], lo);
+		if (strcmp(netlink_families[f], "receive_nohandler") == 0)
+			continue;
+		double after = val(key);
+		ck_assert_msg(before[f] <= now[f] && now[f] <= after,
+			      "%s: %.0f <= %.0f <= %.0f", key, before[f], now[f],
+			      after);
+		/* Nothing else runs here long enough to move lo by much. */
+		ck_assert_double_le(after - before[f], 1e8);
+	}
 }
 END_TEST
 
@@ -259,8 +384,9 @@ START_TEST(diskstats_udev)
 	struct hw_ctx ctx = {.cfg = &cfg};
 	char *saved = cfg.procfs;
 	cfg.procfs = (char *)B "diskstats-udev/proc";
+	free(cfg.udev_data);
+	cfg.udev_data = strdup(B "diskstats-udev/udev");
 	ck_assert_int_eq(collector_diskstats.init(&ctx), 0);
-	((struct disk_priv *)ctx.priv)->udev_dir = B "diskstats-udev/udev";
 	/* Twice: the second scrape reuses the buffers. */
 	for (int i = 0; i < 2; i++) {
 		capture_free(&cs);
@@ -503,6 +629,8 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, netdev_include);
 	tcase_add_test(tc, netdev_bad_regex);
 	tcase_add_test(tc, netdev_broken);
+	tcase_add_test(tc, netdev_netlink_live);
+	tcase_add_test(tc, netdev_netlink_lo_matches_procfs);
 	tcase_add_test(tc, diskstats_values);
 	tcase_add_test(tc, diskstats_udev);
 	tcase_add_test(tc, diskstats_broken);

@@ -57,6 +57,7 @@ static void assert_defaults(const struct hw_config *c)
 	ck_assert_str_eq(c->procfs, "/proc");
 	ck_assert_str_eq(c->sysfs, "/sys");
 	ck_assert_str_eq(c->rootfs, "/");
+	ck_assert_str_eq(c->udev_data, "/run/udev/data");
 	ck_assert_int_eq(c->log_level, HW_LOG_INFO);
 	for (unsigned i = 0; i < hw_collectors_count; i++)
 		ck_assert_int_eq(c->enabled[i],
@@ -70,6 +71,7 @@ static void assert_defaults(const struct hw_config *c)
 			 DEF_DISKSTATS_DEVICE_EXCLUDE);
 	ck_assert_ptr_null(c->netdev_device_include);
 	ck_assert_str_eq(c->netdev_device_exclude, DEF_NETDEV_DEVICE_EXCLUDE);
+	ck_assert(c->netdev_netlink);
 }
 
 static bool enabled(const char *name)
@@ -123,6 +125,7 @@ START_TEST(test_every_key)
 	ck_assert_str_eq(cfg.procfs, "/host/proc");
 	ck_assert_str_eq(cfg.sysfs, "/host/sys");
 	ck_assert_str_eq(cfg.rootfs, "/host");
+	ck_assert_str_eq(cfg.udev_data, "/host/run/udev/data");
 	ck_assert_int_eq(cfg.log_level, HW_LOG_DEBUG);
 	/* disable_defaults = on; cpu and netdev named on, loadavg off. */
 	for (unsigned i = 0; i < hw_collectors_count; i++) {
@@ -140,6 +143,7 @@ START_TEST(test_every_key)
 	ck_assert_ptr_null(cfg.diskstats_device_exclude);
 	ck_assert_ptr_null(cfg.netdev_device_include); /* empty: none */
 	ck_assert_str_eq(cfg.netdev_device_exclude, "^(lo|docker\\d+)$");
+	ck_assert(!cfg.netdev_netlink);
 }
 END_TEST
 
@@ -174,7 +178,8 @@ START_TEST(test_flags_override_file)
 			      "--web.connection-timeout=2m",
 			      "--collector.filesystem.mount-timeout", "250ms",
 			      "--web.systemd-socket", "--path.sysfs=/s",
-			      "--path.rootfs", "/r",
+			      "--path.rootfs", "/r", "--path.udev.data", "/u",
+			      "--no-collector.netdev.netlink",
 			      "--web.max-connections-per-ip=3",
 			      "--collector.netdev.device-include=^eth",
 			      "--collector.diskstats.device-exclude=",
@@ -193,6 +198,8 @@ START_TEST(test_flags_override_file)
 	ck_assert_str_eq(cfg.procfs, "/p");
 	ck_assert_str_eq(cfg.sysfs, "/s");
 	ck_assert_str_eq(cfg.rootfs, "/r");
+	ck_assert_str_eq(cfg.udev_data, "/u");
+	ck_assert(!cfg.netdev_netlink);
 	ck_assert(enabled("cpu"));      /* flag beats file */
 	ck_assert(!enabled("meminfo")); /* file beats default */
 	ck_assert(enabled("loadavg"));  /* default */
@@ -203,6 +210,30 @@ START_TEST(test_flags_override_file)
 	ck_assert_ptr_null(cfg.diskstats_device_exclude);
 	ck_assert_str_eq(cfg.fs_fs_types_exclude, "^x$");
 	ck_assert_str_eq(cfg.fs_mount_points_exclude, "^/y");
+}
+END_TEST
+
+/* --path.udev.data and --[no-]collector.netdev.netlink over the file's
+ * [paths] udev_data and [netdev] netlink, and their checks. */
+START_TEST(test_udev_netlink)
+{
+	ck_assert_int_eq(LOAD("--config.file=" CONF "full.conf",
+			      "--collector.netdev.netlink",
+			      "--path.udev.data=/flag/udev"),
+			 0);
+	ck_assert_str_eq(errtext, "");
+	ck_assert(cfg.netdev_netlink);
+	ck_assert_str_eq(cfg.udev_data, "/flag/udev");
+	config_free(&cfg);
+	ck_assert_int_eq(LOAD("--collector.netdev.netlink=false"), 0);
+	ck_assert(!cfg.netdev_netlink);
+	ck_assert_str_eq(cfg.udev_data, "/run/udev/data");
+	config_free(&cfg);
+	ck_assert_int_eq(LOAD("--path.udev.data=run/udev/data"), -EINVAL);
+	ck_assert_str_eq(errtext, "flag --path.udev.data: \"run/udev/data\" "
+				  "is not an absolute path\n");
+	config_free(&cfg);
+	ck_assert_int_eq(LOAD("--collector.netdev.netlink=maybe"), -EINVAL);
 }
 END_TEST
 
@@ -395,6 +426,9 @@ START_TEST(test_usage)
 		text, "--collector.diskstats.device-include=COLLECTOR.DISKSTATS."
 		      "DEVICE-INCLUDE"));
 	ck_assert_ptr_nonnull(strstr(text, "--[no-]collector.cpu.guest"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "--path.udev.data=\"/run/udev/data\""));
+	ck_assert_ptr_nonnull(strstr(text, "--[no-]collector.netdev.netlink "));
 	ck_assert_ptr_nonnull(strstr(text, "--config.file="));
 	ck_assert_ptr_nonnull(strstr(text, "--check-config"));
 	ck_assert_ptr_nonnull(strstr(text, "--version"));
@@ -612,6 +646,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_reload);
 	tcase_add_test(tc, test_long_lines);
 	tcase_add_test(tc, test_shipped_config);
+	tcase_add_test(tc, test_udev_netlink);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_durations);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
