@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <systemd/sd-daemon.h>
 #include <zlib.h>
 
 #include "hostwatch/expo.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
+#include "hostwatch/systemd.h"
 
 #define MAX_DAEMONS HW_MAX_LISTEN
 #define POOL_SIZE 4
@@ -472,7 +472,7 @@ int http_start(struct hw_http **out, struct hw_state *state)
 	snprintf(h->telemetry, sizeof(h->telemetry), "%s", cfg->telemetry_path);
 
 	int rc = 0;
-	int n = sd_listen_fds(1);
+	int n = systemd_listen_fds();
 	if (n < 0) {
 		log_error("socket activation: %s", strerror(-n));
 		rc = n;
@@ -485,15 +485,14 @@ int http_start(struct hw_http **out, struct hw_state *state)
 	}
 	if (n > 0) {
 		for (int i = 0; i < n && i < MAX_DAEMONS; i++) {
-			int fd = SD_LISTEN_FDS_START + i;
-			if (sd_is_socket(fd, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+			int fd = SYSTEMD_LISTEN_FDS_START + i;
+			if (systemd_is_listening_stream(fd) <= 0) {
 				log_error("socket activation: fd %d is not a "
 					  "listening stream socket",
 					  fd);
 				rc = -EINVAL;
 				goto fail;
 			}
-			fcntl(fd, F_SETFD, FD_CLOEXEC);
 			if ((rc = start_daemon(h, fd, cfg)) < 0)
 				goto fail;
 		}

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -15,12 +16,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
+#include "hostwatch/systemd.h"
 
 #ifndef HW_REVISION
 #define HW_REVISION "unknown"
@@ -85,7 +85,7 @@ static bool same_server(const struct hw_config *a, const struct hw_config *b)
 static void reload(struct hw_http *http, struct hw_state **current, int argc,
 		   char **argv)
 {
-	sd_notify(0, "RELOADING=1\nSTATUS=Reloading configuration");
+	systemd_notify("RELOADING=1\nSTATUS=Reloading configuration");
 	char *msg = NULL;
 	size_t msglen = 0;
 	FILE *err = open_memstream(&msg, &msglen);
@@ -101,7 +101,7 @@ static void reload(struct hw_http *http, struct hw_state **current, int argc,
 			msg[msglen - 1] = '\0';
 		log_error("reload failed, keeping the running configuration: %s",
 			  msg && *msg ? msg : strerror(-rc));
-		sd_notifyf(0, "READY=1\nSTATUS=Reload failed, running the previous "
+		systemd_notifyf("READY=1\nSTATUS=Reload failed, running the previous "
 			      "configuration; serving on %s",
 			   http_addresses(http));
 		free(msg);
@@ -114,7 +114,7 @@ static void reload(struct hw_http *http, struct hw_state **current, int argc,
 	*current = fresh;
 	state_free(old);
 	log_info("configuration reloaded");
-	sd_notifyf(0, "READY=1\nSTATUS=Serving metrics on %s",
+	systemd_notifyf("READY=1\nSTATUS=Serving metrics on %s",
 		   http_addresses(http));
 }
 
@@ -144,8 +144,8 @@ static int run(struct hw_state *state, int argc, char **argv)
 	/* Ping the watchdog at half its interval, as sd_watchdog_enabled(3)
 	 * recommends. */
 	int tfd = -1;
-	uint64_t wd_usec = 0;
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+	uint64_t wd_usec = systemd_watchdog_usec();
+	if (wd_usec > 0) {
 		tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 		uint64_t half = wd_usec / 2;
 		struct itimerspec its = {
@@ -167,7 +167,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 		}
 	log_info("hostwatch %s started: %u collectors, serving on %s",
 		 PACKAGE_VERSION, enabled, http_addresses(http));
-	sd_notifyf(0, "READY=1\nSTATUS=Serving metrics on %s",
+	systemd_notifyf("READY=1\nSTATUS=Serving metrics on %s",
 		   http_addresses(http));
 
 	bool running = true;
@@ -183,7 +183,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 		if (tfd >= 0 && (pfd[1].revents & POLLIN)) {
 			uint64_t ticks;
 			if (read(tfd, &ticks, sizeof(ticks)) > 0)
-				sd_notify(0, "WATCHDOG=1");
+				systemd_notify("WATCHDOG=1");
 		}
 		if (pfd[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
@@ -198,7 +198,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 			}
 		}
 	}
-	sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
+	systemd_notify("STOPPING=1\nSTATUS=Shutting down");
 	http_set_ready(http, false);
 	http_stop(http);
 	state_free(state);
@@ -210,6 +210,11 @@ static int run(struct hw_state *state, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* One malloc arena: the HTTP thread would otherwise get its own, and
+	 * its touched pages (~250 KB) are a quarter of our private memory for
+	 * no gain at one scrape at a time. */
+	mallopt(M_ARENA_MAX, 1);
+
 	struct hw_cli cli;
 	struct hw_state *state = NULL;
 	int rc = state_new(&state, &cli, argc, argv, stderr);

@@ -21,7 +21,7 @@ struct hw_state {
 
 struct hw_http;
 
-/* Listen as cfg says, or on the sockets systemd passed (sd_listen_fds) when
+/* Listen as cfg says, or on the sockets systemd passed (LISTEN_FDS) when
  * there are any or [server] systemd_socket is set. Logs each bound address
  * (useful with port 0). 0 or -errno, with the reason logged. */
 int http_start(struct hw_http **out, struct hw_state *state);
