@@ -276,19 +276,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	struct hw_http *h = cls;
 	(void)version;
 	(void)upload_data;
-	/* A request body is never wanted: drop whatever arrives. */
+	/* The first call only announces the request. Answering then would make
+	 * libmicrohttpd close the connection (the request is not complete yet),
+	 * costing Prometheus a new TCP connection per scrape; so answer on the
+	 * next call, once any body has been read and dropped. */
 	if (*con_cls == NULL) {
 		*con_cls = h;
-		if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0)
-			goto route;
-		return MHD_YES; /* wait for the body, then answer 405/404 */
+		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-route:;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	const char *telemetry = h->telemetry;

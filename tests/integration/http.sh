@@ -56,6 +56,10 @@ expect_eq "POST with a body is 405" 405 "$(code --data-binary 'x=1' "$U/metrics"
 expect_eq "405 says what is allowed" "GET, HEAD" "$(header Allow -X POST "$U/metrics")"
 expect_eq "POST /nope is 404" 404 "$(code -X POST "$U/nope")"
 
+# Keep-alive: two scrapes on one connection, as Prometheus does.
+check "keep-alive: the connection is reused" bash -c \
+	"curl -sv -o /dev/null -o /dev/null '$U/metrics' '$U/metrics' 2>&1 | grep -q 'Re-using existing connection'"
+
 # Text format by default, OpenMetrics when asked for.
 expect_eq "text content type" "text/plain; version=0.0.4; charset=utf-8" "$(header Content-Type "$U/metrics")"
 PROM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
