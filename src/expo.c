@@ -40,6 +40,39 @@ static size_t shortest_digits(double v, char *digits, int *dp)
 		digits[nd] = '\0';
 		return nd;
 	}
+	/* Values with a few decimals (seconds from ticks or milliseconds, load
+	 * averages) are most of the rest: find the fewest decimals k for which
+	 * m = v * 10^k is a whole number that reads back as v. Below 2^50,
+	 * nearbyint finds that m if it exists (the product errs by less than
+	 * 0.25), and m / 10^k, both exact doubles, is a correctly rounded IEEE
+	 * division: the same double strtod gives for "m e-k". Fewest decimals
+	 * means fewest significant digits, so this is the shortest form. */
+	static const double pow10[] = {1e1, 1e2, 1e3, 1e4, 1e5,
+				       1e6, 1e7, 1e8, 1e9};
+	if (v >= 1e-4 && v < 1e9) {
+		for (int k = 0; k < 9; k++) {
+			double m = nearbyint(v * pow10[k]);
+			if (m >= 1125899906842624.0) /* 2^50 */
+				break;
+			if (m / pow10[k] != v)
+				continue;
+			char tmp[24];
+			size_t n = 0;
+			uint64_t u = (uint64_t)m;
+			do {
+				tmp[n++] = (char)('0' + u % 10);
+				u /= 10;
+			} while (u);
+			size_t nd = 0;
+			for (size_t i = n; i-- > 0;)
+				digits[nd++] = tmp[i];
+			*dp = (int)n - (k + 1);
+			while (nd > 1 && digits[nd - 1] == '0')
+				nd--;
+			digits[nd] = '\0';
+			return nd;
+		}
+	}
 	/* Otherwise the first precision (15, 16, 17 significant digits) whose
 	 * correctly rounded form reads back exactly is the shortest: any decimal
 	 * with at most 15 digits survives a round trip (DBL_DIG), so when one

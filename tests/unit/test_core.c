@@ -94,6 +94,52 @@ START_TEST(test_number_roundtrip)
 }
 END_TEST
 
+/* Significant digits in a printed number ("0.00120" -> 2, "1.5e+07" -> 2). */
+static int sig_digits(const char *s)
+{
+	int n = 0, started = 0, trailing = 0;
+	for (; *s && *s != 'e'; s++) {
+		if (*s < '0' || *s > '9')
+			continue;
+		if (*s != '0')
+			started = 1;
+		if (!started)
+			continue;
+		n++;
+		trailing = *s == '0' ? trailing + 1 : 0;
+	}
+	return n - trailing;
+}
+
+/* In the decimal fast path's range, every value must print in exactly the
+ * fewest significant digits that read back (found here by brute force). */
+START_TEST(test_number_shortest)
+{
+	char buf[EXPO_NUM_MAX], e[40];
+	unsigned seed = 7;
+	for (int i = 0; i < 20000; i++) {
+		double v;
+		if (i % 2) /* a decimal with a few digits, as /proc gives */
+			v = (double)(rand_r(&seed) % 100000000) /
+			    pow(10, rand_r(&seed) % 9);
+		else /* any double in range */
+			v = pow(10, -4 + 13.0 * rand_r(&seed) / RAND_MAX);
+		if (v < 1e-4 || v >= 1e9 || v == floor(v))
+			continue;
+		expo_format_double(buf, v, EXPO_TEXT);
+		ck_assert_msg(strtod(buf, NULL) == v, "%.17g printed as %s", v, buf);
+		int p = 1;
+		for (; p < 17; p++) {
+			snprintf(e, sizeof(e), "%.*e", p - 1, v);
+			if (strtod(e, NULL) == v)
+				break;
+		}
+		ck_assert_msg(sig_digits(buf) == p, "%.17g printed as %s, shortest has %d digits",
+			      v, buf, p);
+	}
+}
+END_TEST
+
 static const char *render(enum expo_format f,
 			  void (*emit)(struct sink *s))
 {
@@ -344,6 +390,7 @@ int main(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_number_format);
 	tcase_add_test(tc, test_number_roundtrip);
+	tcase_add_test(tc, test_number_shortest);
 	tcase_add_test(tc, test_text_output);
 	tcase_add_test(tc, test_openmetrics_output);
 	tcase_add_test(tc, test_escaping);
