@@ -15,6 +15,27 @@
 
 /* --- numbers ------------------------------------------------------------ */
 
+/* Decimal digits of u, most significant first, trailing zeros dropped (the
+ * caller tracks the decimal point). Returns how many digits u has; *nd gets
+ * how many were kept. */
+static size_t u64_digits(uint64_t u, char *digits, size_t *nd)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t k = 0;
+	for (size_t i = n; i-- > 0;)
+		digits[k++] = tmp[i];
+	while (k > 1 && digits[k - 1] == '0')
+		k--;
+	digits[k] = '\0';
+	*nd = k;
+	return n;
+}
+
 /* Shortest decimal digits of |v| (no leading/trailing zeros) and the decimal
  * point position dp such that |v| = 0.DIGITS x 10^dp. */
 static size_t shortest_digits(double v, char *digits, int *dp)
@@ -23,21 +44,9 @@ static size_t shortest_digits(double v, char *digits, int *dp)
 	/* Integers below 2^53 are exact: every neighbour is representable too, so
 	 * their own digits are the shortest round-trip form. This covers most
 	 * counters and is far cheaper than printf. */
+	size_t nd;
 	if (v < 9007199254740992.0 && v == floor(v)) {
-		char tmp[24];
-		size_t n = 0;
-		uint64_t u = (uint64_t)v;
-		do {
-			tmp[n++] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u);
-		*dp = (int)n;
-		size_t nd = 0;
-		for (size_t i = n; i-- > 0;)
-			digits[nd++] = tmp[i];
-		while (nd > 1 && digits[nd - 1] == '0')
-			nd--;
-		digits[nd] = '\0';
+		*dp = (int)u64_digits((uint64_t)v, digits, &nd);
 		return nd;
 	}
 	/* Values with a few decimals (seconds from ticks or milliseconds, load
@@ -56,20 +65,7 @@ static size_t shortest_digits(double v, char *digits, int *dp)
 				break;
 			if (m / pow10[k] != v)
 				continue;
-			char tmp[24];
-			size_t n = 0;
-			uint64_t u = (uint64_t)m;
-			do {
-				tmp[n++] = (char)('0' + u % 10);
-				u /= 10;
-			} while (u);
-			size_t nd = 0;
-			for (size_t i = n; i-- > 0;)
-				digits[nd++] = tmp[i];
-			*dp = (int)n - (k + 1);
-			while (nd > 1 && digits[nd - 1] == '0')
-				nd--;
-			digits[nd] = '\0';
+			*dp = (int)u64_digits((uint64_t)m, digits, &nd) - (k + 1);
 			return nd;
 		}
 	}
@@ -87,7 +83,7 @@ static size_t shortest_digits(double v, char *digits, int *dp)
 			break;
 	}
 	/* e is "D.DDDDe[+-]XX" */
-	size_t nd = 0;
+	nd = 0;
 	const char *p = e;
 	for (; *p && *p != 'e'; p++)
 		if (*p != '.')

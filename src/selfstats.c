@@ -18,17 +18,27 @@
 /* procfs uses a fixed USER_HZ of 100 (procfs/proc_stat.go userHZ). */
 #define USER_HZ 100.0
 
-static int read_boot_time(uint64_t *btime)
+/* One read of a small /proc file into buf, NUL-terminated: the start of
+ * the file is all we need from either file read here. */
+static int read_head(const char *path, char *buf, size_t size)
 {
-	char buf[8192];
-	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	ssize_t n = read(fd, buf, size - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
+	return 0;
+}
+
+static int read_boot_time(uint64_t *btime)
+{
+	char buf[8192];
+	int rc = read_head("/proc/stat", buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
 	const char *p = strstr(buf, "\nbtime ");
 	if (!p)
 		return -EINVAL;
@@ -54,14 +64,9 @@ int selfstats_collect(struct sink *sink)
 {
 	static uint64_t boot_time; /* constant while we run */
 	char buf[1024];
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	int rc = read_head("/proc/self/stat", buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
 	/* The command name may contain spaces and parentheses: fields start
 	 * after the last ')'. */
 	const char *p = strrchr(buf, ')');
