@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "hostwatch/collector.h"
+#include "hostwatch/filter.h"
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
-#include "hostwatch/regex.h"
 
 #include "goparse.h"
 
@@ -89,8 +89,7 @@ struct disk_dev {
 };
 
 struct disk_priv {
-	struct hw_regex include, exclude;
-	bool has_include, has_exclude;
+	struct hw_filter filter; /* device-include / device-exclude */
 	const char *udev_dir; /* cfg->udev_data, or NULL: lookups disabled */
 	struct disk_dev *devs;
 	size_t ndevs, cap;
@@ -211,10 +210,7 @@ static void disk_repair_utf8(struct hw_buf *b, const char *s)
 
 static void disk_priv_free(struct disk_priv *p)
 {
-	if (p->has_include)
-		hw_regex_free(&p->include);
-	if (p->has_exclude)
-		hw_regex_free(&p->exclude);
+	filter_free(&p->filter);
 	buf_free(&p->ubuf);
 	buf_free(&p->pool);
 	buf_free(&p->names);
@@ -225,30 +221,15 @@ static void disk_priv_free(struct disk_priv *p)
 static int disk_init(struct hw_ctx *ctx)
 {
 	const struct hw_config *cfg = ctx->cfg;
-	char err[256];
 	struct disk_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = 0;
-	if (cfg->diskstats_device_include && *cfg->diskstats_device_include) {
-		rc = hw_regex_compile(&p->include, cfg->diskstats_device_include,
-				      err, sizeof(err));
-		if (rc < 0) {
-			log_error("diskstats: bad device-include regex \"%s\": %s",
-				  cfg->diskstats_device_include, err);
-			goto out;
-		}
-		p->has_include = true;
-	}
-	if (cfg->diskstats_device_exclude && *cfg->diskstats_device_exclude) {
-		rc = hw_regex_compile(&p->exclude, cfg->diskstats_device_exclude,
-				      err, sizeof(err));
-		if (rc < 0) {
-			log_error("diskstats: bad device-exclude regex \"%s\": %s",
-				  cfg->diskstats_device_exclude, err);
-			goto out;
-		}
-		p->has_exclude = true;
+	int rc = filter_init(&p->filter, "diskstats", "device",
+			     cfg->diskstats_device_include,
+			     cfg->diskstats_device_exclude);
+	if (rc < 0) {
+		disk_priv_free(p);
+		return rc;
 	}
 	/* Like upstream (diskstats_linux.go NewDiskstatsCollector), decide
 	 * once at start whether udev data is there. */
@@ -260,11 +241,6 @@ static int disk_init(struct hw_ctx *ctx)
 		log_debug("diskstats: no directory %s, udev device "
 			  "properties disabled",
 			  cfg->udev_data ? cfg->udev_data : "(none)");
-out:
-	if (rc < 0) {
-		disk_priv_free(p);
-		return rc;
-	}
 	ctx->priv = p;
 	return 0;
 }
@@ -274,15 +250,6 @@ static void disk_fini(struct hw_ctx *ctx)
 	if (ctx->priv)
 		disk_priv_free(ctx->priv);
 	ctx->priv = NULL;
-}
-
-static bool disk_ignored(const struct disk_priv *p, const char *name)
-{
-	if (p->has_exclude && hw_regex_match(&p->exclude, name))
-		return true;
-	if (p->has_include && !hw_regex_match(&p->include, name))
-		return true;
-	return false;
 }
 
 static bool disk_is_space(char c)
@@ -546,7 +513,7 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 				return -ENOMEM;
 			d->name = p->names.data + d->name_off;
 		}
-		if (disk_ignored(p, d->name))
+		if (filter_ignored(&p->filter, d->name))
 			continue;
 		d->line = p->ndevs++;
 	}

@@ -22,9 +22,9 @@
 #include <time.h>
 
 #include "hostwatch/collector.h"
+#include "hostwatch/filter.h"
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
-#include "hostwatch/regex.h"
 
 #include "goparse.h"
 
@@ -66,8 +66,8 @@ struct fs_mount {
 };
 
 struct fs_priv {
-	struct hw_regex mp_exclude, type_exclude;
-	bool has_mp_exclude, has_type_exclude;
+	/* mount-points-exclude and fs-types-exclude: excludes only. */
+	struct hw_filter mp_filter, type_filter;
 	struct fs_worker *w; /* idle worker for the next statfs; NULL: none */
 	struct fs_stuck *stuck;
 	size_t nstuck;
@@ -232,10 +232,8 @@ static bool fs_worker_finished(struct fs_worker *w)
 
 static void fs_priv_free(struct fs_priv *p)
 {
-	if (p->has_mp_exclude)
-		hw_regex_free(&p->mp_exclude);
-	if (p->has_type_exclude)
-		hw_regex_free(&p->type_exclude);
+	filter_free(&p->mp_filter);
+	filter_free(&p->type_filter);
 	if (p->w)
 		fs_worker_stop(p->w);
 	/* Workers still blocked keep the memory they use alive by their own
@@ -252,35 +250,14 @@ static void fs_priv_free(struct fs_priv *p)
 static int fs_init(struct hw_ctx *ctx)
 {
 	const struct hw_config *cfg = ctx->cfg;
-	char err[256];
 	struct fs_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = 0;
-	if (cfg->fs_mount_points_exclude && *cfg->fs_mount_points_exclude) {
-		rc = hw_regex_compile(&p->mp_exclude,
-				      cfg->fs_mount_points_exclude, err,
-				      sizeof(err));
-		if (rc < 0) {
-			log_error("filesystem: bad mount-points-exclude regex "
-				  "\"%s\": %s",
-				  cfg->fs_mount_points_exclude, err);
-			goto out;
-		}
-		p->has_mp_exclude = true;
-	}
-	if (cfg->fs_fs_types_exclude && *cfg->fs_fs_types_exclude) {
-		rc = hw_regex_compile(&p->type_exclude, cfg->fs_fs_types_exclude,
-				      err, sizeof(err));
-		if (rc < 0) {
-			log_error("filesystem: bad fs-types-exclude regex "
-				  "\"%s\": %s",
-				  cfg->fs_fs_types_exclude, err);
-			goto out;
-		}
-		p->has_type_exclude = true;
-	}
-out:
+	int rc = filter_init(&p->mp_filter, "filesystem", "mount-points", NULL,
+			     cfg->fs_mount_points_exclude);
+	if (rc == 0)
+		rc = filter_init(&p->type_filter, "filesystem", "fs-types",
+				 NULL, cfg->fs_fs_types_exclude);
 	if (rc < 0) {
 		fs_priv_free(p);
 		return rc;
@@ -517,11 +494,8 @@ static int fs_collect(struct hw_ctx *ctx, struct sink *sink)
 		}
 		s = next;
 		m->line = n;
-		if (p->has_mp_exclude &&
-		    hw_regex_match(&p->mp_exclude, m->mountpoint))
-			continue;
-		if (p->has_type_exclude &&
-		    hw_regex_match(&p->type_exclude, m->fstype))
+		if (filter_ignored(&p->mp_filter, m->mountpoint) ||
+		    filter_ignored(&p->type_filter, m->fstype))
 			continue;
 		if (!go_valid_utf8_str(m->device) ||
 		    !go_valid_utf8_str(m->mountpoint) ||

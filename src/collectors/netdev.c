@@ -23,9 +23,9 @@
 #include <unistd.h>
 
 #include "hostwatch/collector.h"
+#include "hostwatch/filter.h"
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
-#include "hostwatch/regex.h"
 
 #include "goparse.h"
 
@@ -73,8 +73,7 @@ struct netdev_dev {
 };
 
 struct netdev_priv {
-	struct hw_regex include, exclude;
-	bool has_include, has_exclude;
+	struct hw_filter filter; /* device-include / device-exclude */
 	struct netdev_dev *devs; /* reused across scrapes */
 	size_t ndevs, cap;
 	struct hw_buf names; /* netlink: the device names of this scrape */
@@ -83,35 +82,13 @@ struct netdev_priv {
 static int netdev_init(struct hw_ctx *ctx)
 {
 	const struct hw_config *cfg = ctx->cfg;
-	char err[256];
 	struct netdev_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = 0;
-	if (cfg->netdev_device_include && *cfg->netdev_device_include) {
-		rc = hw_regex_compile(&p->include, cfg->netdev_device_include,
-				      err, sizeof(err));
-		if (rc < 0) {
-			log_error("netdev: bad device-include regex \"%s\": %s",
-				  cfg->netdev_device_include, err);
-			goto out;
-		}
-		p->has_include = true;
-	}
-	if (cfg->netdev_device_exclude && *cfg->netdev_device_exclude) {
-		rc = hw_regex_compile(&p->exclude, cfg->netdev_device_exclude,
-				      err, sizeof(err));
-		if (rc < 0) {
-			log_error("netdev: bad device-exclude regex \"%s\": %s",
-				  cfg->netdev_device_exclude, err);
-			goto out;
-		}
-		p->has_exclude = true;
-	}
-out:
+	int rc = filter_init(&p->filter, "netdev", "device",
+			     cfg->netdev_device_include,
+			     cfg->netdev_device_exclude);
 	if (rc < 0) {
-		if (p->has_include)
-			hw_regex_free(&p->include);
 		free(p);
 		return rc;
 	}
@@ -124,24 +101,11 @@ static void netdev_fini(struct hw_ctx *ctx)
 	struct netdev_priv *p = ctx->priv;
 	if (!p)
 		return;
-	if (p->has_include)
-		hw_regex_free(&p->include);
-	if (p->has_exclude)
-		hw_regex_free(&p->exclude);
+	filter_free(&p->filter);
 	free(p->devs);
 	buf_free(&p->names);
 	free(p);
 	ctx->priv = NULL;
-}
-
-/* node_exporter's deviceFilter.ignored(). */
-static bool netdev_ignored(const struct netdev_priv *p, const char *name)
-{
-	if (p->has_exclude && hw_regex_match(&p->exclude, name))
-		return true;
-	if (p->has_include && !hw_regex_match(&p->include, name))
-		return true;
-	return false;
 }
 
 static int netdev_cmp(const void *a, const void *b)
@@ -232,7 +196,7 @@ static int netdev_read_procfs(struct hw_ctx *ctx, struct netdev_priv *p)
 			return -EILSEQ;
 		}
 		d->line = n;
-		if (!netdev_ignored(p, d->name))
+		if (!filter_ignored(&p->filter, d->name))
 			p->ndevs++;
 		s = next;
 	}
@@ -353,7 +317,7 @@ static int netdev_nl_link(struct netdev_priv *p, const struct nlmsghdr *h,
 	if (p->names.failed)
 		return -ENOMEM;
 	const char *dn = p->names.data + d->name_off;
-	if (netdev_ignored(p, dn)) {
+	if (filter_ignored(&p->filter, dn)) {
 		log_debug("netdev: ignoring device %s", dn);
 		return 0;
 	}

@@ -34,29 +34,11 @@ static void teardown(void)
 	config_free(&cfg);
 }
 
-static double val(const char *key)
-{
-	const struct capture_sample *s = capture_find(&cs, key);
-	ck_assert_msg(s != NULL, "missing sample %s", key);
-	return s->value;
-}
-
-static void fam(const char *name, const char *help, enum hw_type type)
-{
-	const struct capture_family *f = capture_family(&cs, name);
-	ck_assert_msg(f != NULL, "missing family %s", name);
-	ck_assert_str_eq(f->help, help);
-	ck_assert_int_eq(f->type, type);
-}
-
-static int run(const struct collector *c, const char *root)
-{
-	capture_free(&cs);
-	capture_init(&cs);
-	int rc = run_collector(c, &cfg, root, &cs);
-	ck_assert_int_eq(cs.violations, 0);
-	return rc;
-}
+/* Short names for the testutil helpers, on this file's sink and config. */
+#define val(key) capture_value(&cs, (key))
+#define fam(name, help, type)                                                  \
+	capture_assert_family(&cs, (name), (help), (type))
+#define run(c, root) capture_run(&cs, (c), &cfg, (root))
 
 /* cpu0 2677 0 1013 25428 201 0 14 2 0 0, ticks / 100 */
 START_TEST(test_cpu_fixture)

@@ -40,32 +40,11 @@ static void teardown(void)
 	config_free(&cfg);
 }
 
-static double val(const char *key)
-{
-	const struct capture_sample *s = capture_find(&cs, key);
-	if (!s) {
-		capture_dump(&cs);
-		ck_abort_msg("no sample %s", key);
-	}
-	return s->value;
-}
-
-static void check_family(const char *name, const char *help, enum hw_type t)
-{
-	const struct capture_family *f = capture_family(&cs, name);
-	ck_assert_msg(f != NULL, "no family %s", name);
-	ck_assert_str_eq(f->help, help);
-	ck_assert_int_eq(f->type, t);
-}
-
-static int run(const struct collector *c, const char *root)
-{
-	capture_free(&cs);
-	capture_init(&cs);
-	int rc = run_collector(c, &cfg, root, &cs);
-	ck_assert_int_eq(cs.violations, 0);
-	return rc;
-}
+/* Short names for the testutil helpers, on this file's sink and config. */
+#define val(key) capture_value(&cs, (key))
+#define check_family(name, help, type)                                         \
+	capture_assert_family(&cs, (name), (help), (type))
+#define run(c, root) capture_run(&cs, (c), &cfg, (root))
 
 /* ---- netdev ---- */
 

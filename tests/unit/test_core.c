@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hostwatch/expo.h"
+#include "hostwatch/filter.h"
 #include "hostwatch/readfile.h"
 #include "hostwatch/regex.h"
 
@@ -285,6 +286,49 @@ START_TEST(test_regex)
 }
 END_TEST
 
+/* deviceFilter semantics: exclude wins, an include must match, an unset
+ * side never decides; a bad pattern is logged as the collectors always did. */
+START_TEST(test_filter)
+{
+	struct hw_filter f;
+	ck_assert_int_eq(filter_init(&f, "test", "device", NULL, ""), 0);
+	ck_assert(!filter_ignored(&f, "sda"));
+	filter_free(&f);
+	ck_assert_int_eq(filter_init(&f, "test", "device", "^sd", "^sd[a-z]\\d+$"), 0);
+	ck_assert(!filter_ignored(&f, "sda"));
+	ck_assert(filter_ignored(&f, "sda1")); /* both match: excluded */
+	ck_assert(filter_ignored(&f, "nvme0n1")); /* include does not match */
+	filter_free(&f);
+	ck_assert_int_eq(filter_init(&f, "test", "fs-types", NULL, "^tmpfs$"), 0);
+	ck_assert(filter_ignored(&f, "tmpfs"));
+	ck_assert(!filter_ignored(&f, "ext4"));
+	filter_free(&f);
+	filter_free(&f); /* twice is harmless */
+
+	/* A bad exclude after a good include: -EINVAL, nothing left to free
+	 * (valgrind checks), and the log line the collectors always wrote. */
+	FILE *log = tmpfile();
+	ck_assert_ptr_nonnull(log);
+	int saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fileno(log), 2), 0);
+	int rc = filter_init(&f, "test", "device", "^sd", "[abc");
+	bool empty = !filter_ignored(&f, "anything");
+	filter_free(&f);
+	int rc2 = filter_init(&f, "test", "device", "(?i)x", NULL);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert(empty);
+	ck_assert_int_eq(rc2, -EINVAL);
+	char line[512] = "";
+	rewind(log);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), log));
+	fclose(log);
+	ck_assert_ptr_nonnull(strstr(line, "level=error msg=\"test: bad device-exclude regex \\\"[abc\\\": missing closing ]\"\n"));
+}
+END_TEST
+
 START_TEST(test_parse_u64)
 {
 	const char *p = " 18446744073709551615 x";
@@ -397,6 +441,7 @@ int main(void)
 	tcase_add_test(tc, test_negotiation);
 	tcase_add_test(tc, test_valid_name);
 	tcase_add_test(tc, test_regex);
+	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_readfile);
 	tcase_add_test(tc, test_buf);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <check.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,25 @@ void capture_dump(const struct capture_sink *cs)
 			cs->samples[i].value);
 }
 
+double capture_value(const struct capture_sink *cs, const char *key)
+{
+	const struct capture_sample *s = capture_find(cs, key);
+	if (!s) {
+		capture_dump(cs);
+		ck_abort_msg("missing sample %s", key);
+	}
+	return s->value;
+}
+
+void capture_assert_family(const struct capture_sink *cs, const char *name,
+			   const char *help, enum hw_type type)
+{
+	const struct capture_family *f = capture_family(cs, name);
+	ck_assert_msg(f != NULL, "missing family %s", name);
+	ck_assert_str_eq(f->help, help);
+	ck_assert_int_eq(f->type, type);
+}
+
 int run_collector(const struct collector *c, struct hw_config *cfg,
 		  const char *root, struct capture_sink *cs)
 {
@@ -137,5 +157,15 @@ int run_collector(const struct collector *c, struct hw_config *cfg,
 	cfg->procfs = saved[0];
 	cfg->sysfs = saved[1];
 	cfg->rootfs = saved[2];
+	return rc;
+}
+
+int capture_run(struct capture_sink *cs, const struct collector *c,
+		struct hw_config *cfg, const char *root)
+{
+	capture_free(cs);
+	capture_init(cs);
+	int rc = run_collector(c, cfg, root, cs);
+	ck_assert_int_eq(cs->violations, 0);
 	return rc;
 }

@@ -48,10 +48,23 @@ size_t capture_count(const struct capture_sink *cs, const char *prefix);
 /* Print everything (for debugging a failing test). */
 void capture_dump(const struct capture_sink *cs);
 
+/* The value of the sample with this canonical key; when there is none, the
+ * running Check test fails (after capture_dump, to show what was there). */
+double capture_value(const struct capture_sink *cs, const char *key);
+/* Fail the running Check test unless a family called name was begun, with
+ * exactly this help text and type. */
+void capture_assert_family(const struct capture_sink *cs, const char *name,
+			   const char *help, enum hw_type type);
+
 /* Run one collector against a fixture tree: procfs=<root>/proc,
  * sysfs=<root>/sys, rootfs=<root>/root (or the paths given in cfg when root is
  * NULL). Returns what collect() returned; init/fini are called around it. */
 int run_collector(const struct collector *c, struct hw_config *cfg,
 		  const char *root, struct capture_sink *cs);
+/* run_collector into a freshly emptied cs, failing the running Check test if
+ * the collector broke the sink contract (cs->violations); returns what
+ * run_collector returned, for the test to check. */
+int capture_run(struct capture_sink *cs, const struct collector *c,
+		struct hw_config *cfg, const char *root);
 
 #endif
