@@ -473,7 +473,7 @@ static void disk_emit(const struct disk_priv *p, struct sink *sink,
 static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct disk_priv *p = ctx->priv;
-	int rc = readfile_path(ctx->cfg->procfs, "diskstats", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "diskstats", &ctx->buf,
 			       DISK_MAX_FILE);
 	if (rc < 0)
 		return rc;

@@ -451,11 +451,11 @@ static void fs_stat_mount(struct fs_priv *p, const struct hw_config *cfg,
 
 static int fs_read_mounts(struct hw_ctx *ctx)
 {
-	int rc = readfile_path(ctx->cfg->procfs, "1/mounts", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "1/mounts", &ctx->buf,
 			       FS_MAX_FILE);
 	/* /proc/1 may be hidden (hidepid): upstream falls back likewise. */
 	if (rc == -ENOENT)
-		rc = readfile_path(ctx->cfg->procfs, "mounts", &ctx->buf,
+		rc = readfile_text_path(ctx->cfg->procfs, "mounts", &ctx->buf,
 				   FS_MAX_FILE);
 	return rc;
 }

@@ -167,7 +167,7 @@ static struct netdev_dev *netdev_slot(struct netdev_priv *p)
 
 static int netdev_read_procfs(struct hw_ctx *ctx, struct netdev_priv *p)
 {
-	int rc = readfile_path(ctx->cfg->procfs, "net/dev", &ctx->buf,
+	int rc = readfile_text_path(ctx->cfg->procfs, "net/dev", &ctx->buf,
 			       NETDEV_MAX_FILE);
 	if (rc < 0)
 		return rc;

@@ -401,9 +401,12 @@ START_TEST(diskstats_broken)
 {
 	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-empty"), 0);
 	ck_assert_uint_eq(cs.nsamples, 0);
-	/* A cut or short line is skipped, as by procfs' Sscanf loop. */
-	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-truncated"), 0);
-	ck_assert_uint_eq(capture_count(&cs, "node_disk_info{"), 1);
+	/* A file cut mid-line (no final newline) is refused when read
+	 * (readfile_text_path); procfs would skip the cut line and report
+	 * success with one disk missing. */
+	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-truncated"), -EINVAL);
+	ck_assert_uint_eq(cs.nsamples, 0);
+	/* A complete but short line is skipped, as by procfs' Sscanf loop. */
 	ck_assert_int_eq(run(&collector_diskstats, B "diskstats-missing-columns"),
 			 0);
 	ck_assert_uint_eq(capture_count(&cs, "node_disk_info{"), 1);
