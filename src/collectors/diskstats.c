@@ -252,27 +252,6 @@ static void disk_fini(struct hw_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static bool disk_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-}
-
-/* Next whitespace-delimited token of a line, NUL-terminated in place. */
-static char *disk_token(char **s)
-{
-	char *p = *s;
-	while (disk_is_space(*p))
-		p++;
-	if (!*p)
-		return NULL;
-	char *t = p;
-	while (*p && !disk_is_space(*p))
-		p++;
-	if (*p)
-		*p++ = '\0';
-	*s = p;
-	return t;
-}
 
 static int disk_parse_uint(const char *t, uint64_t max, uint64_t *out)
 {
@@ -293,21 +272,21 @@ static int disk_parse_line(char *line, struct disk_dev *d)
 	char *s = line, *t;
 	uint64_t v;
 	int rc;
-	if (!(t = disk_token(&s)))
+	if (!(t = go_cut_field(&s)))
 		return 0;
 	if ((rc = disk_parse_uint(t, UINT32_MAX, &v)) < 0)
 		return rc == -ERANGE ? -ERANGE : -EINVAL;
 	d->major = (uint32_t)v;
-	if (!(t = disk_token(&s)))
+	if (!(t = go_cut_field(&s)))
 		return 0;
 	if ((rc = disk_parse_uint(t, UINT32_MAX, &v)) < 0)
 		return rc == -ERANGE ? -ERANGE : -EINVAL;
 	d->minor = (uint32_t)v;
-	if (!(d->name = disk_token(&s)))
+	if (!(d->name = go_cut_field(&s)))
 		return 0;
 	d->nstats = 0;
 	/* Fields after the 20th are ignored, as by the Sscanf format. */
-	while (d->nstats < DISK_NSTATS && (t = disk_token(&s))) {
+	while (d->nstats < DISK_NSTATS && (t = go_cut_field(&s))) {
 		rc = disk_parse_uint(t, UINT64_MAX, &d->v[d->nstats]);
 		if (rc < 0)
 			return rc;

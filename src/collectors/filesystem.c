@@ -273,10 +273,6 @@ static void fs_fini(struct hw_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static bool fs_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
-}
 
 /* Replace every `esc` (a 4-byte "\ooo") in s by c, in place. */
 static void fs_replace(char *s, const char *esc, char c)
@@ -311,17 +307,9 @@ static int fs_parse_line(char *line, struct fs_mount *m, const char *rootfs)
 {
 	char *f[4];
 	char *s = line;
-	for (unsigned i = 0; i < 4; i++) {
-		while (fs_is_space(*s))
-			s++;
-		if (!*s)
+	for (unsigned i = 0; i < 4; i++)
+		if (!(f[i] = go_cut_field(&s)))
 			return -EINVAL;
-		f[i] = s;
-		while (*s && !fs_is_space(*s))
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
 	/* fstab(5) escapes; upstream unescapes just these two, in this order,
 	 * and only in the mount point. */
 	fs_replace(f[1], "\\040", ' ');

@@ -9,7 +9,7 @@
 
 #include "goparse.h"
 
-static bool goparse_is_space(char c)
+bool go_is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
 	       c == '\r';
@@ -131,7 +131,7 @@ static bool goparse_accept(const char **p, const char *end, const char *set)
 int go_scan_float(const char **p, const char *end, double *out)
 {
 	const char *s = *p;
-	while (s < end && goparse_is_space(*s) && *s != '\n')
+	while (s < end && go_is_space(*s) && *s != '\n')
 		s++;
 	if (s >= end || *s == '\n') {
 		*p = s;
@@ -176,14 +176,30 @@ parse:
 	return 1;
 }
 
+char *go_cut_field(char **s)
+{
+	char *p = *s;
+	while (go_is_space(*p))
+		p++;
+	if (!*p)
+		return NULL;
+	char *field = p;
+	while (*p && !go_is_space(*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*s = p;
+	return field;
+}
+
 bool go_next_field(const char **p, const char *end, const char **f,
 		   size_t *flen)
 {
 	const char *s = *p;
-	while (s < end && goparse_is_space(*s))
+	while (s < end && go_is_space(*s))
 		s++;
 	const char *e = s;
-	while (e < end && !goparse_is_space(*e))
+	while (e < end && !go_is_space(*e))
 		e++;
 	*p = e;
 	if (e == s)

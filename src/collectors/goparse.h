@@ -27,6 +27,15 @@ int go_scan_float(const char **p, const char *end, double *out);
 /* strings.Fields: the next field in [*p, end), advancing *p past it. false
  * when there is none. Only ASCII white space separates, as for our inputs
  * (pseudo-files) the Unicode spaces Go also knows never occur. */
+/* The ASCII white space of Go's unicode.IsSpace, which strings.Fields and
+ * strings.TrimSpace split and trim on. */
+bool go_is_space(char c);
+
+/* Next field of a NUL-terminated string as strings.Fields splits it: skip
+ * white space, NUL-terminate the field in place, advance *s past it. NULL
+ * when no field is left. */
+char *go_cut_field(char **s);
+
 bool go_next_field(const char **p, const char *end, const char **f,
 		   size_t *flen);
 

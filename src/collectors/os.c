@@ -74,17 +74,12 @@ static void os_fini(struct hw_ctx *ctx)
 	ctx->priv = NULL;
 }
 
-static bool os_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
-	       c == '\f';
-}
 
 static void os_trim(const char **s, const char **e)
 {
-	while (*s < *e && os_is_space(**s))
+	while (*s < *e && go_is_space(**s))
 		(*s)++;
-	while (*e > *s && os_is_space((*e)[-1]))
+	while (*e > *s && go_is_space((*e)[-1]))
 		(*e)--;
 }
 
