@@ -30,9 +30,9 @@ cp -a "$top_srcdir/tests/fixtures/kernel-6.18/." "$TREE/"
 
 scrape_pair() { # name path-flags...
 	local name=$1; shift
-	local p; p=$(free_port)
-	"$NE" --web.listen-address="127.0.0.1:$p" "${NE_FLAGS[@]}" "$@" >"$TMP/ne-$name.log" 2>&1 &
-	local ne_pid=$!; PIDS+=($ne_pid)
+	spawn_on_port "$TMP/ne-$name.log" "address=127.0.0.1:@PORT@" \
+		"$NE" --web.listen-address="127.0.0.1:@PORT@" "${NE_FLAGS[@]}" "$@" || return 1
+	local p=$SPAWN_PORT ne_pid=$SPAWN_PID
 	start_hostwatch "hw-$name" --config.file="$TMP/empty.conf" "${NE_FLAGS[@]}" "$@" || return 1
 	wait_http "http://127.0.0.1:$p/metrics" || { echo "node_exporter did not start"; cat "$TMP/ne-$name.log"; return 1; }
 	curl -s "http://127.0.0.1:$p/metrics" >"$TMP/ne-$name.txt"

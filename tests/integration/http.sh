@@ -166,9 +166,9 @@ kill -INT "$HW_PID"; wait "$HW_PID"; expect_eq "SIGINT exits 0" 0 "$?"
 
 # Socket activation: systemd-socket-activate passes the listening socket.
 if command -v systemd-socket-activate >/dev/null; then
-	P=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$P" "$HOSTWATCH" --config.file="$CONF" >"$TMP/sa.log" 2>&1 &
-	PIDS+=($!)
+	spawn_on_port "$TMP/sa.log" "Listening on 127.0.0.1:@PORT@ as 3." \
+		systemd-socket-activate -l "127.0.0.1:@PORT@" "$HOSTWATCH" --config.file="$CONF" || exit 1
+	P=$SPAWN_PORT
 	check "socket-activated hostwatch serves /metrics" wait_http "http://127.0.0.1:$P/metrics"
 	check "it logs the inherited socket" grep -q "Listening on address=127.0.0.1:$P" "$TMP/sa.log"
 else

@@ -58,6 +58,36 @@ free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# spawn_on_port LOG READY CMD...: for programs that cannot listen on port 0.
+# Picks a free port, runs CMD with every @PORT@ replaced, and waits until LOG
+# shows READY (with @PORT@ replaced) -- proof that this program, and not a
+# parallel test's that took the port between the pick and the bind, holds it.
+# Retries on a new port when the program exits first. Sets SPAWN_PID, SPAWN_PORT.
+spawn_on_port() {
+	local log=$1 ready=$2; shift 2
+	local attempt port args a
+	for attempt in 1 2 3 4 5; do
+		port=$(free_port)
+		args=()
+		for a in "$@"; do args+=("${a//@PORT@/$port}"); done
+		"${args[@]}" >"$log" 2>&1 &
+		SPAWN_PID=$!
+		PIDS+=("$SPAWN_PID")
+		for _ in $(seq 100); do
+			if grep -qF -- "${ready//@PORT@/$port}" "$log"; then
+				SPAWN_PORT=$port
+				return 0
+			fi
+			kill -0 "$SPAWN_PID" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill "$SPAWN_PID" 2>/dev/null
+		wait "$SPAWN_PID" 2>/dev/null
+	done
+	echo "could not start on a free port: $*"; cat "$log"
+	return 1
+}
+
 # wait_http URL: until it answers (5 s at most).
 wait_http() {
 	for _ in $(seq 100); do
