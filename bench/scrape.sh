@@ -63,9 +63,11 @@ done
 HM2=$(mem $HPID); NM2=$(mem $NPID)
 [ -n "${HM1:-}" ] || { HM1=$HM2; NM1=$NM2; }
 
-$PY - "$TMP" "$N" "$HZ" "$HM1" "$HM2" "$NM1" "$NM2" <<'PYEOF'
+GZ=$("$HW" --version | awk '/gzip:/ {print $2}')
+$PY - "$TMP" "$N" "$HZ" "$HM1" "$HM2" "$NM1" "$NM2" "$GZ" <<'PYEOF'
 import statistics, sys
 tmp, n, hz = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+gz = sys.argv[8]
 hm1, hm2, nm1, nm2 = [list(map(int, a.split())) for a in sys.argv[4:8]]
 def stats(name):
     lat = sorted(float(x) for x in open(f"{tmp}/{name}.lat"))
@@ -73,6 +75,7 @@ def stats(name):
     return cpu / n, statistics.median(lat), lat[int(len(lat) * 0.99) - 1]
 h, e = stats("hw"), stats("ne")
 print(f"scrapes per exporter: {n}, same collectors, Prometheus 2.42 scrape headers (gzip)")
+print(f"hostwatch gzip engine: {gz}")
 print(f"{'':34}{'hostwatch':>14}{'node_exporter':>16}{'ratio':>10}")
 rows = [
     ("CPU time per scrape (ms)", h[0] * 1e3, e[0] * 1e3),

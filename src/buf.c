@@ -8,7 +8,7 @@
 
 #include "hostwatch/buf.h"
 
-bool buf_reserve(struct hw_buf *b, size_t extra)
+bool buf_grow(struct hw_buf *b, size_t extra)
 {
 	if (b->failed)
 		return false;
@@ -46,26 +46,6 @@ void buf_free(struct hw_buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->failed = false;
-}
-
-void buf_put(struct hw_buf *b, const char *s, size_t n)
-{
-	if (!buf_reserve(b, n))
-		return;
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
-void buf_puts(struct hw_buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-void buf_putc(struct hw_buf *b, char c)
-{
-	if (!buf_reserve(b, 1))
-		return;
-	b->data[b->len++] = c;
 }
 
 void buf_printf(struct hw_buf *b, const char *fmt, ...)

@@ -45,6 +45,9 @@
 #define DEF_DISKSTATS_DEVICE_EXCLUDE                                           \
 	"^(ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$"
 #define DEF_NETDEV_DEVICE_EXCLUDE "^lo$"
+/* What cAdvisor shows for a systemd host: the root, its slices and services;
+ * not every session scope, nor Docker's scopes (the docker collector's). */
+#define DEF_CGROUP_INCLUDE "^/$|\\.(slice|service)$"
 
 /* Not const: the unit tests, which #include this file, point it elsewhere. */
 static const char *config_default_file = CONFIG_DEFAULT_FILE;
@@ -72,6 +75,9 @@ void config_defaults(struct hw_config *cfg)
 	cfg->diskstats_device_exclude = strdup(DEF_DISKSTATS_DEVICE_EXCLUDE);
 	cfg->netdev_device_exclude = strdup(DEF_NETDEV_DEVICE_EXCLUDE);
 	cfg->netdev_netlink = true;
+	cfg->cgroup_root = strdup("/");
+	cfg->cgroup_max_depth = 3;
+	cfg->cgroup_include = strdup(DEF_CGROUP_INCLUDE);
 }
 
 void config_free(struct hw_config *cfg)
@@ -90,6 +96,11 @@ void config_free(struct hw_config *cfg)
 	free(cfg->diskstats_device_exclude);
 	free(cfg->netdev_device_include);
 	free(cfg->netdev_device_exclude);
+	free(cfg->cgroupfs);
+	free(cfg->cgroup_root);
+	free(cfg->cgroup_include);
+	free(cfg->cgroup_exclude);
+	config_procgroups_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -121,6 +132,9 @@ static const struct opt opts[] = {
 	 "sysfs mountpoint."},
 	{"paths", "rootfs", "path.rootfs", OPT_PATH, F(rootfs), 0, 0,
 	 "rootfs mountpoint."},
+	{"paths", "cgroupfs", "path.cgroupfs", OPT_PATH, F(cgroupfs), 0, 0,
+	 "cgroup mount point: the unified hierarchy, or the directory holding "
+	 "one per controller (v1). Default: where libcgroup finds them."},
 	{"paths", "udev_data", "path.udev.data", OPT_PATH, F(udev_data), 0, 0,
 	 "udev data path."},
 	{"log", "level", "log.level", OPT_LOGLEVEL, F(log_level), 0, 0,
@@ -161,6 +175,16 @@ static const struct opt opts[] = {
 	{"netdev", "netlink", "collector.netdev.netlink", OPT_BOOL,
 	 F(netdev_netlink), 0, 0,
 	 "Use netlink to gather stats instead of /proc/net/dev."},
+	{"cgroup", "root", "collector.cgroup.root", OPT_PATH, F(cgroup_root), 0,
+	 0, "cgroup (path inside the hierarchy) where the walk starts."},
+	{"cgroup", "max_depth", "collector.cgroup.max-depth", OPT_UINT,
+	 F(cgroup_max_depth), 0, 64,
+	 "How many levels below the root cgroup are walked."},
+	{"cgroup", "include", "collector.cgroup.include", OPT_REGEX,
+	 F(cgroup_include), 0, 0,
+	 "Regexp of cgroup paths to publish (empty: all walked)."},
+	{"cgroup", "exclude", "collector.cgroup.exclude", OPT_REGEX,
+	 F(cgroup_exclude), 0, 0, "Regexp of cgroup paths not to publish."},
 	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
 };
 
@@ -477,7 +501,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	    !cfg->sysfs || !cfg->rootfs || !cfg->udev_data ||
 	    !cfg->fs_mount_points_exclude ||
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
-	    !cfg->netdev_device_exclude) {
+	    !cfg->netdev_device_exclude || !cfg->cgroup_root ||
+	    !cfg->cgroup_include) {
 		rc = -ENOMEM;
 		goto out;
 	}

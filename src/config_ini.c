@@ -28,7 +28,7 @@
 /* Every [section] config.c's table uses: any other is an error, even empty. */
 static const char *const sections[] = {"server", "paths",  "log",
 				       "collectors", "cpu", "filesystem",
-				       "diskstats", "netdev"};
+				       "diskstats", "netdev", "cgroup"};
 
 static const struct opt *opt_by_key(const char *section, const char *key,
 				    int *ci)
@@ -119,7 +119,8 @@ static void ini_check_line(struct load *ld, enum line_kind kind,
 			return;
 		}
 		int len = (int)(end - start - 1);
-		if (!section_known(start + 1, (size_t)len))
+		if (!config_named_header(ld, start + 1, (size_t)len) &&
+		    !section_known(start + 1, (size_t)len))
 			config_load_fail(ld, "%s:%u: unknown section [%.*s]",
 					 ld->path, ld->line, len, start + 1);
 		const char *rest = end + 1 + strspn(end + 1, " \t\r\n");
@@ -157,6 +158,7 @@ static char *config_ini_read(char *str, int num, void *stream)
 	if (ld->pos >= ld->text.len) {
 		if (ld->pending)
 			ini_flush_pending(ld);
+		config_named_end(ld);
 		return NULL;
 	}
 	const char *p = ld->text.data + ld->pos;
@@ -207,6 +209,8 @@ static int config_ini_entry(void *user, const char *section, const char *name,
 				 ld->path, ld->line, name);
 		return 0;
 	}
+	if (ld->group)
+		return config_named_entry(ld, name, value, ld->cont) == 0;
 	const struct opt *o = opt_by_key(section, name, &ci);
 	if (!o) {
 		config_load_fail(ld, "%s:%u: [%s] %s: unknown key", ld->path,

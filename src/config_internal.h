@@ -44,7 +44,7 @@ struct opt {
 };
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 22
+#define CONFIG_N_OPTS 27
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */
@@ -86,6 +86,14 @@ struct load {
 	signed char coll_file[HW_MAX_COLLECTORS], coll_flag[HW_MAX_COLLECTORS];
 	signed char dd_file, dd_flag;
 	struct origin origin[CONFIG_N_OPTS];
+
+	/* The [KIND NAME] section being read (config_named.c); NULL in a
+	 * plain section. Its key whose regex may still get continuation
+	 * lines is checked at the next key or section. */
+	struct hw_procgroup *group;
+	char **group_pending;
+	const char *group_pending_key;
+	unsigned group_pending_line;
 };
 
 /* One flag from argv, kept by config_flags_scan for config_flags_apply. */
@@ -140,6 +148,22 @@ int config_listen_apply(struct load *ld, bool from_flag, const char *v,
 /* Read `path` and apply its settings; a missing file is no error unless
  * must_exist. 0, -EINVAL (reported through config_load_fail) or -ENOMEM. */
 int config_ini_load(struct load *ld, const char *path, bool must_exist);
+
+/* ---- config_named.c ------------------------------------------------------- */
+
+/* Sections of the form [KIND NAME], one instance per NAME: [process NAME]
+ * today. config_named_header() is called for every section header, with
+ * the text between the brackets: 1 when it is such a section (it has been
+ * checked and begun, or an error reported), 0 when it is a plain one. */
+int config_named_header(struct load *ld, const char *text, size_t len);
+/* A key inside the current named section; `cont` for a continuation line.
+ * 0, or -EINVAL after reporting FILE:LINE. */
+int config_named_entry(struct load *ld, const char *key, const char *value,
+		       bool cont);
+/* Checks that need the whole section (a selector given, regexes complete):
+ * called at the next section header and at the end of the file. */
+void config_named_end(struct load *ld);
+void config_procgroups_free(struct hw_config *cfg);
 
 /* ---- config_flags.c ------------------------------------------------------ */
 

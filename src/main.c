@@ -18,6 +18,7 @@
 
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
+#include "hostwatch/gzip.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
 #include "hostwatch/systemd.h"
@@ -235,6 +236,7 @@ int main(int argc, char **argv)
 	if (cli.version) {
 		printf("hostwatch, version %s (revision: %s)\n", PACKAGE_VERSION,
 		       HW_REVISION);
+		printf("  gzip: %s\n", gzip_engine_name(gzip_default_engine()));
 		config_free(&state->cfg);
 		free(state);
 		return 0;

@@ -4,12 +4,14 @@
  * from the real /proc, not --path.procfs: they describe this process. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostwatch/readfile.h"
@@ -46,25 +48,78 @@ static int read_boot_time(uint64_t *btime)
 	return parse_u64(&p, btime);
 }
 
+/* /proc/self/stat and /proc/self/fd stay open for the life of the process
+ * (kept file and directory, readfile.h): every scrape reads them, and the
+ * HTTP threads may scrape at the same time, hence the lock. "self" is
+ * resolved when they are opened: a child after fork() would have to open
+ * its own (hostwatch does not fork). */
+static pthread_mutex_t selfstats_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool selfstats_ready;
+static struct hw_kept selfstats_stat = KEPT_INIT;
+static struct hw_kept_dir selfstats_fds = KEPT_DIR_INIT;
+static uint64_t selfstats_boot_time; /* constant while we run */
+
 static int count_open_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return -errno;
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the descriptor opendir itself holds */
+	/* Since Linux 6.2 (fs/proc/fd.c proc_fd_getattr) the size of a
+	 * /proc/<pid>/fd directory is its number of open descriptors, the
+	 * same count the listing gives without the listing's per-descriptor
+	 * work in the kernel (proc_fill_cache). An older kernel says 0, and
+	 * is listed. The count includes the descriptor we ask through. */
+	int dfd = keptdir_open(&selfstats_fds);
+	struct stat st;
+	if (dfd >= 0 && selfstats_fds.keep && fstat(dfd, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_size > 0 && st.st_size <= INT_MAX)
+		return (int)st.st_size - 1;
+	int rc = keptdir_list(&selfstats_fds);
+	if (rc == 0) {
+		int n = 0;
+		const char *e = NULL;
+		while ((e = keptdir_next(&selfstats_fds, e)))
+			if (e[0] != '.')
+				n++;
+		rc = n - 1; /* the descriptor listing the directory */
+	}
+	keptdir_release(&selfstats_fds);
+	return rc;
+}
+
+/* Under the lock: /proc/self/stat into buf, the open descriptors into
+ * *fds (negative when they cannot be counted), the boot time once. */
+static int selfstats_read(char *buf, size_t size, int *fds,
+			  uint64_t *boot_time)
+{
+	if (!selfstats_ready) {
+		/* proc_single_open() in fs/proc/base.c: one record */
+		if (kept_init(&selfstats_stat, NULL, "/proc/self/stat",
+			      KEPT_SINGLE) < 0 ||
+		    keptdir_init(&selfstats_fds, NULL, "/proc/self/fd") < 0) {
+			kept_fini(&selfstats_stat);
+			keptdir_fini(&selfstats_fds);
+			return -ENOMEM;
+		}
+		selfstats_ready = true;
+	}
+	int rc = kept_read_small_at(&selfstats_stat, AT_FDCWD, buf, size);
+	if (rc < 0)
+		return rc;
+	if (!selfstats_boot_time &&
+	    read_boot_time(&selfstats_boot_time) < 0)
+		return -EINVAL;
+	*boot_time = selfstats_boot_time;
+	*fds = count_open_fds();
+	return 0;
 }
 
 int selfstats_collect(struct sink *sink)
 {
-	static uint64_t boot_time; /* constant while we run */
-	char buf[1024];
-	int rc = read_head("/proc/self/stat", buf, sizeof(buf));
+	uint64_t boot_time;
+	int fds;
+	/* Room for any /proc/self/stat: 52 fields of at most 20 digits. */
+	char buf[2048];
+	pthread_mutex_lock(&selfstats_lock);
+	int rc = selfstats_read(buf, sizeof(buf), &fds, &boot_time);
+	pthread_mutex_unlock(&selfstats_lock);
 	if (rc < 0)
 		return rc;
 	/* The command name may contain spaces and parentheses: fields start
@@ -91,14 +146,10 @@ int selfstats_collect(struct sink *sink)
 		if (parse_u64(&p, &f[i]) < 0)
 			return -EINVAL;
 	}
-	if (!boot_time && read_boot_time(&boot_time) < 0)
-		return -EINVAL;
-
 	long page = sysconf(_SC_PAGESIZE);
 	struct rlimit nofile, as;
 	getrlimit(RLIMIT_NOFILE, &nofile);
 	getrlimit(RLIMIT_AS, &as);
-	int fds = count_open_fds();
 
 	sink_single(sink, "process_cpu_seconds_total",
 		    "Total user and system CPU time spent in seconds.",

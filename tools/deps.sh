@@ -3,7 +3,7 @@
 # Idempotent: packages already present are left alone.
 set -eu
 BUILD="build-essential autoconf automake autoconf-archive pkg-config
-libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev
+libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev libdeflate-dev libcgroup-dev
 libcurl4-openssl-dev libjansson-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
 prometheus prometheus-node-exporter systemd bindfs fuse3 procps"

@@ -13,6 +13,23 @@
 #define HW_MAX_COLLECTORS 32
 #define HW_DEFAULT_CONFIG_FILE "/etc/hostwatch/hostwatch.conf"
 
+/* One [process NAME] section: a named group of processes. Every selector
+ * given must match (as process-exporter's matchers combine); a process
+ * belongs to the first group, in file order, that it matches. */
+struct hw_procgroup {
+	char *name;
+	char *comm;    /* Go regex on /proc/PID/comm; NULL: any */
+	char *exe;     /* Go regex on the executable's path */
+	char *cmdline; /* Go regex on the arguments joined with spaces */
+	char *cgroup;  /* Go regex on the cgroup path (cgroup v2 or name=systemd) */
+	char *pidfile; /* absolute path of a file holding the PID */
+	char *user;    /* as written: a user name or a numeric uid, matched
+			* against the process's effective uid */
+	unsigned uid;  /* `user` resolved at load time */
+	bool has_user;
+	unsigned line; /* of the section header, for messages */
+};
+
 struct hw_config {
 	char *file; /* the file this was read from; NULL when none */
 
@@ -30,6 +47,7 @@ struct hw_config {
 	char *sysfs;  /* "/sys" */
 	char *rootfs; /* "/" */
 	char *udev_data; /* "/run/udev/data" */
+	char *cgroupfs;  /* NULL: ask libcgroup where the hierarchies are */
 
 	/* [log] */
 	enum hw_log_level log_level;
@@ -50,6 +68,15 @@ struct hw_config {
 	char *netdev_device_include; /* NULL: none */
 	char *netdev_device_exclude;
 	bool netdev_netlink; /* stats over rtnetlink, not <procfs>/net/dev */
+	/* [cgroup] */
+	char *cgroup_root;      /* where the walk starts inside each hierarchy */
+	unsigned cgroup_max_depth; /* levels below root that are walked */
+	char *cgroup_include;   /* Go regex on the cgroup path; NULL: all */
+	char *cgroup_exclude;   /* NULL: none */
+
+	/* [process NAME] sections, in file order */
+	struct hw_procgroup *procgroups;
+	unsigned n_procgroups;
 };
 
 /* Exit codes: 0 success, 2 bad configuration or flags (as the issue and

@@ -24,8 +24,10 @@ struct expo_writer {
 	struct sink sink;
 	struct hw_buf *out;
 	enum expo_format format;
-	char name[EXPO_NAME_MAX]; /* current family, for sample lines */
-	const char *suffix;       /* "_total" for OpenMetrics counters without it */
+	/* Name on the current family's sample lines: the family name, plus
+	 * "_total" for an OpenMetrics counter named without it. */
+	char name[EXPO_NAME_MAX + sizeof("_total")];
+	size_t name_len;
 	size_t header_mark;       /* out->len before the current HELP/TYPE */
 	size_t samples;           /* samples in the current family */
 	bool dropping;            /* current family has an invalid name */

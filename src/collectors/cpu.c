@@ -8,11 +8,8 @@
  * that CPU's cache. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,30 +19,16 @@
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
 
+#include "cputhrottle.h"
 #include "goparse.h"
 #include "procstat.h"
 
 #define CPU_MAX_STAT (16u << 20)
 /* cpu_linux.go jumpBackSeconds */
 #define CPU_JUMP_BACK_SECONDS 3.0
-/* Label strings of a uint64 and the directory names we look at. */
-#define CPU_NUM_LEN 24
-#define CPU_NAME_LEN 64
-
-struct cpu_pkg {
-	char pkg[CPU_NUM_LEN];
-	uint64_t count;
-	bool present;
-};
-
-struct cpu_core {
-	char pkg[CPU_NUM_LEN];
-	char core[CPU_NUM_LEN];
-	uint64_t count;
-	bool present;
-};
-
 struct cpu_priv {
+	struct hw_kept stat; /* <procfs>/stat */
+	struct cpu_throttles thr;
 	struct procstat st;
 	/* node_exporter's cpuStats cache, indexed by cpu number */
 	struct procstat_cpu *cache;
@@ -54,33 +37,13 @@ struct cpu_priv {
 	 * node_exporter does, sorted the way its output is */
 	uint16_t *isolated;
 	size_t nisolated;
-	/* scratch, reused across scrapes */
+	/* The cache's cpu numbers in label order, and as label strings: they
+	 * only change with the number of CPUs. */
 	size_t *order;
-	size_t order_cap;
-	char (*dirs)[CPU_NAME_LEN];
-	size_t ndirs, dirs_cap;
-	struct cpu_pkg *pkgs;
-	size_t npkgs, pkgs_cap;
-	struct cpu_core *cores;
-	size_t ncores, cores_cap;
+	size_t norder, order_cap;
+	char (*nums)[CPU_NUM_LEN];
+	size_t nums_cap;
 };
-
-/* Make room for `need` elements of `size` bytes in *arr. */
-static int cpu_reserve(void *arr, size_t *cap, size_t need, size_t size)
-{
-	void **a = arr;
-	if (need <= *cap)
-		return 0;
-	size_t n = *cap ? *cap : 8;
-	while (n < need)
-		n *= 2;
-	void *p = realloc(*a, n * size);
-	if (!p)
-		return -ENOMEM;
-	*a = p;
-	*cap = n;
-	return 0;
-}
 
 /* client_golang sorts samples by label value as strings: "10" < "2". */
 static int cpu_cmp_numstr(uint64_t a, uint64_t b)
@@ -99,24 +62,6 @@ static int cpu_cmp_index(const void *a, const void *b)
 static int cpu_cmp_u16(const void *a, const void *b)
 {
 	return cpu_cmp_numstr(*(const uint16_t *)a, *(const uint16_t *)b);
-}
-
-static int cpu_cmp_name(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-static int cpu_cmp_pkg(const void *a, const void *b)
-{
-	return strcmp(((const struct cpu_pkg *)a)->pkg,
-		      ((const struct cpu_pkg *)b)->pkg);
-}
-
-static int cpu_cmp_core(const void *a, const void *b)
-{
-	const struct cpu_core *x = a, *y = b;
-	int c = strcmp(x->core, y->core);
-	return c ? c : strcmp(x->pkg, y->pkg);
 }
 
 /* strconv.Atoi: optional sign, decimal digits, int64 range. */
@@ -205,13 +150,13 @@ static void cpu_fini(struct hw_ctx *ctx)
 	struct cpu_priv *cp = ctx->priv;
 	if (!cp)
 		return;
+	kept_fini(&cp->stat);
+	cpu_throttles_fini(&cp->thr);
 	procstat_free(&cp->st);
 	free(cp->cache);
 	free(cp->isolated);
 	free(cp->order);
-	free(cp->dirs);
-	free(cp->pkgs);
-	free(cp->cores);
+	free(cp->nums);
 	free(cp);
 	ctx->priv = NULL;
 }
@@ -222,10 +167,19 @@ static int cpu_init(struct hw_ctx *ctx)
 	if (!cp)
 		return -ENOMEM;
 	ctx->priv = cp;
+	cp->stat = (struct hw_kept)KEPT_INIT;
+	int rc = cpu_throttles_init(&cp->thr, ctx->cfg->sysfs);
+	/* single_open_size() in fs/proc/stat.c */
+	if (rc == 0)
+		rc = kept_init(&cp->stat, ctx->cfg->procfs, "stat", KEPT_SINGLE);
+	if (rc < 0) {
+		cpu_fini(ctx);
+		return rc;
+	}
 	/* NewCPUCollector: a missing file means no isolated CPUs; one that
 	 * does not parse stops node_exporter from starting. */
-	int rc = readfile_path(ctx->cfg->sysfs, "devices/system/cpu/isolated",
-			       &ctx->buf, 1u << 20);
+	rc = readfile_path(ctx->cfg->sysfs, "devices/system/cpu/isolated",
+			   &ctx->buf, 1u << 20);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc == 0)
@@ -267,159 +221,6 @@ static int cpu_update_cache(struct cpu_priv *cp)
 	return 0;
 }
 
-/* Read a sysfs file holding one unsigned number, as cpu_linux.go's
- * readUintFromFile: ParseUint(TrimSpace(contents)). */
-static int cpu_read_uint(const char *dir, const char *rel, char *label,
-			 uint64_t *out)
-{
-	char path[PATH_MAX], buf[64];
-	if (snprintf(path, sizeof(path), "%s/%s", dir, rel) >=
-	    (int)sizeof(path))
-		return -ENAMETOOLONG;
-	int rc = readfile_small(AT_FDCWD, path, buf, sizeof(buf));
-	if (rc < 0)
-		return rc;
-	const char *s = buf, *e = buf + strlen(buf);
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
-			 e[-1] == '\r' || e[-1] == '\v' || e[-1] == '\f'))
-		e--;
-	rc = go_parse_uint(s, (size_t)(e - s), out);
-	if (rc == 0 && label)
-		snprintf(label, CPU_NUM_LEN, "%" PRIu64, *out);
-	return rc;
-}
-
-/* The sorted names matching sysfs devices/system/cpu/cpu[0-9]*, as
- * filepath.Glob returns them. A missing directory is no match. */
-static int cpu_list_dirs(struct cpu_priv *cp, const char *base)
-{
-	cp->ndirs = 0;
-	DIR *d = opendir(base);
-	if (!d)
-		return 0;
-	int rc = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *n = de->d_name;
-		if (strncmp(n, "cpu", 3) != 0 || n[3] < '0' || n[3] > '9' ||
-		    strlen(n) >= CPU_NAME_LEN)
-			continue;
-		rc = cpu_reserve(&cp->dirs, &cp->dirs_cap, cp->ndirs + 1,
-				 sizeof(*cp->dirs));
-		if (rc < 0)
-			break;
-		strcpy(cp->dirs[cp->ndirs++], n);
-	}
-	closedir(d);
-	if (rc == 0)
-		qsort(cp->dirs, cp->ndirs, sizeof(*cp->dirs), cpu_cmp_name);
-	return rc;
-}
-
-/* updateThermalThrottle: the first CPU (in name order) that has a counter
- * for a package, or for a package's core, provides it. */
-static int cpu_read_throttles(struct cpu_priv *cp, const char *sysfs)
-{
-	char base[PATH_MAX], dir[PATH_MAX];
-	cp->npkgs = cp->ncores = 0;
-	int rc = path_join(base, sizeof(base), sysfs, "devices/system/cpu");
-	if (rc == 0)
-		rc = cpu_list_dirs(cp, base);
-	if (rc < 0)
-		return rc;
-	for (size_t i = 0; i < cp->ndirs; i++) {
-		char pkg[CPU_NUM_LEN], core[CPU_NUM_LEN];
-		uint64_t v;
-		if (snprintf(dir, sizeof(dir), "%s/%s", base, cp->dirs[i]) >=
-		    (int)sizeof(dir))
-			continue;
-		if (cpu_read_uint(dir, "topology/physical_package_id", pkg,
-				  &v) < 0 ||
-		    cpu_read_uint(dir, "topology/core_id", core, &v) < 0)
-			continue;
-
-		struct cpu_core *c = NULL;
-		for (size_t k = 0; k < cp->ncores && !c; k++)
-			if (!strcmp(cp->cores[k].pkg, pkg) &&
-			    !strcmp(cp->cores[k].core, core))
-				c = &cp->cores[k];
-		if (!c) {
-			if (cpu_reserve(&cp->cores, &cp->cores_cap,
-					cp->ncores + 1, sizeof(*cp->cores)) < 0)
-				return -ENOMEM;
-			c = &cp->cores[cp->ncores++];
-			memset(c, 0, sizeof(*c));
-			strcpy(c->pkg, pkg);
-			strcpy(c->core, core);
-		}
-		if (!c->present &&
-		    cpu_read_uint(dir, "thermal_throttle/core_throttle_count",
-				  NULL, &v) == 0) {
-			c->count = v;
-			c->present = true;
-		}
-
-		struct cpu_pkg *p = NULL;
-		for (size_t k = 0; k < cp->npkgs && !p; k++)
-			if (!strcmp(cp->pkgs[k].pkg, pkg))
-				p = &cp->pkgs[k];
-		if (!p) {
-			if (cpu_reserve(&cp->pkgs, &cp->pkgs_cap, cp->npkgs + 1,
-					sizeof(*cp->pkgs)) < 0)
-				return -ENOMEM;
-			p = &cp->pkgs[cp->npkgs++];
-			memset(p, 0, sizeof(*p));
-			strcpy(p->pkg, pkg);
-		}
-		if (!p->present &&
-		    cpu_read_uint(dir,
-				  "thermal_throttle/package_throttle_count",
-				  NULL, &v) == 0) {
-			p->count = v;
-			p->present = true;
-		}
-	}
-	qsort(cp->cores, cp->ncores, sizeof(*cp->cores), cpu_cmp_core);
-	qsort(cp->pkgs, cp->npkgs, sizeof(*cp->pkgs), cpu_cmp_pkg);
-	return 0;
-}
-
-static void cpu_emit_throttles(struct cpu_priv *cp, struct sink *sink,
-			       bool packages)
-{
-	bool begun = false;
-	size_t n = packages ? cp->npkgs : cp->ncores;
-	for (size_t i = 0; i < n; i++) {
-		bool present = packages ? cp->pkgs[i].present
-					: cp->cores[i].present;
-		if (!present)
-			continue;
-		if (!begun) {
-			if (packages)
-				sink_family(sink,
-					    "node_cpu_package_throttles_total",
-					    "Number of times this CPU package has been throttled.",
-					    HW_COUNTER);
-			else
-				sink_family(sink,
-					    "node_cpu_core_throttles_total",
-					    "Number of times this CPU core has been throttled.",
-					    HW_COUNTER);
-			begun = true;
-		}
-		if (packages) {
-			struct hw_label l[] = {{"package", cp->pkgs[i].pkg}};
-			sink_sample(sink, l, 1, (double)cp->pkgs[i].count);
-		} else {
-			struct hw_label l[] = {{"core", cp->cores[i].core},
-					       {"package", cp->cores[i].pkg}};
-			sink_sample(sink, l, 2, (double)cp->cores[i].count);
-		}
-	}
-}
-
 /* Modes in label-value order, with the column each comes from. */
 static const struct {
 	const char *mode;
@@ -443,9 +244,8 @@ static void cpu_emit_times(struct cpu_priv *cp, struct sink *sink, bool guest)
 		sink_family(sink, "node_cpu_seconds_total",
 			    "Seconds the CPUs spent in each mode.", HW_COUNTER);
 	for (size_t i = 0; i < cp->ncache; i++) {
-		char num[CPU_NUM_LEN];
+		const char *num = cp->nums[i];
 		const struct procstat_cpu *c = &cp->cache[cp->order[i]];
-		snprintf(num, sizeof(num), "%zu", cp->order[i]);
 		if (guest) {
 			/* Guest time is also counted in user and nice. */
 			struct hw_label l[] = {{"cpu", num}, {"mode", "nice"}};
@@ -463,11 +263,33 @@ static void cpu_emit_times(struct cpu_priv *cp, struct sink *sink, bool guest)
 	}
 }
 
+/* cp->order and cp->nums for the cache's cpus: sorted as label strings,
+ * worked out again only when the number of CPUs changes. */
+static int cpu_order(struct cpu_priv *cp)
+{
+	if (cp->norder == cp->ncache && cp->order)
+		return 0;
+	cp->norder = 0;
+	int rc = cpu_reserve(&cp->order, &cp->order_cap, cp->ncache,
+			     sizeof(*cp->order));
+	if (rc == 0)
+		rc = cpu_reserve(&cp->nums, &cp->nums_cap, cp->ncache,
+				 sizeof(*cp->nums));
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cp->ncache; i++)
+		cp->order[i] = i;
+	qsort(cp->order, cp->ncache, sizeof(*cp->order), cpu_cmp_index);
+	for (size_t i = 0; i < cp->ncache; i++)
+		snprintf(cp->nums[i], sizeof(cp->nums[i]), "%zu", cp->order[i]);
+	cp->norder = cp->ncache;
+	return 0;
+}
+
 static int cpu_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct cpu_priv *cp = ctx->priv;
-	int rc = readfile_text_path(ctx->cfg->procfs, "stat", &ctx->buf,
-			       CPU_MAX_STAT);
+	int rc = kept_read_text(&cp->stat, &ctx->buf, CPU_MAX_STAT);
 	if (rc < 0)
 		goto out;
 	rc = procstat_parse(ctx->buf.data, &cp->st);
@@ -481,19 +303,15 @@ static int cpu_collect(struct hw_ctx *ctx, struct sink *sink)
 	rc = cpu_update_cache(cp);
 	if (rc < 0)
 		goto out;
-	rc = cpu_reserve(&cp->order, &cp->order_cap, cp->ncache,
-			 sizeof(*cp->order));
+	rc = cpu_order(cp);
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < cp->ncache; i++)
-		cp->order[i] = i;
-	qsort(cp->order, cp->ncache, sizeof(*cp->order), cpu_cmp_index);
-	rc = cpu_read_throttles(cp, ctx->cfg->sysfs);
+	rc = cpu_throttles_read(&cp->thr);
 	if (rc < 0)
 		goto out;
 
 	/* Families in name order, as node_exporter prints them. */
-	cpu_emit_throttles(cp, sink, false);
+	cpu_throttles_emit(&cp->thr, sink, false);
 	if (ctx->cfg->cpu_guest)
 		cpu_emit_times(cp, sink, true);
 	if (cp->nisolated) {
@@ -507,7 +325,7 @@ static int cpu_collect(struct hw_ctx *ctx, struct sink *sink)
 			sink_sample(sink, l, 1, 1.0);
 		}
 	}
-	cpu_emit_throttles(cp, sink, true);
+	cpu_throttles_emit(&cp->thr, sink, true);
 	cpu_emit_times(cp, sink, false);
 out:
 	return rc;

@@ -23,6 +23,7 @@
 #include "hostwatch/readfile.h"
 
 #include "goparse.h"
+#include "verdicts.h"
 
 #define DISK_NSTATS 17
 #define DISK_MAX_FILE (8u << 20)
@@ -89,7 +90,9 @@ struct disk_dev {
 };
 
 struct disk_priv {
+	struct hw_kept file;     /* <procfs>/diskstats */
 	struct hw_filter filter; /* device-include / device-exclude */
+	struct verdicts verdicts; /* the filter's, by line */
 	const char *udev_dir; /* cfg->udev_data, or NULL: lookups disabled */
 	struct disk_dev *devs;
 	size_t ndevs, cap;
@@ -210,7 +213,9 @@ static void disk_repair_utf8(struct hw_buf *b, const char *s)
 
 static void disk_priv_free(struct disk_priv *p)
 {
+	kept_fini(&p->file);
 	filter_free(&p->filter);
+	verdicts_free(&p->verdicts);
 	buf_free(&p->ubuf);
 	buf_free(&p->pool);
 	buf_free(&p->names);
@@ -224,9 +229,15 @@ static int disk_init(struct hw_ctx *ctx)
 	struct disk_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = filter_init(&p->filter, "diskstats", "device",
-			     cfg->diskstats_device_include,
-			     cfg->diskstats_device_exclude);
+	/* A multi-record seq_file (block/genhd.c): no KEPT_SINGLE. */
+	int rc = kept_init(&p->file, cfg->procfs, "diskstats", 0);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	rc = filter_init(&p->filter, "diskstats", "device",
+			 cfg->diskstats_device_include,
+			 cfg->diskstats_device_exclude);
 	if (rc < 0) {
 		disk_priv_free(p);
 		return rc;
@@ -264,6 +275,20 @@ static int disk_parse_uint(const char *t, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* "%u" of v into dst (11 bytes hold any uint32_t). */
+static void disk_utoa(char dst[11], uint32_t v)
+{
+	char tmp[10];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		dst[i] = tmp[n - 1 - i];
+	dst[n] = '\0';
+}
+
 /* One line of diskstats, modified in place. Returns 1 for a device, 0 for a
  * line upstream skips (fewer than 14 fields), -errno when Go's Sscanf would
  * fail: a field that is not an unsigned decimal of its size. */
@@ -294,8 +319,8 @@ static int disk_parse_line(char *line, struct disk_dev *d)
 	}
 	if (d->nstats < 11)
 		return 0;
-	snprintf(d->smajor, sizeof(d->smajor), "%u", (unsigned)d->major);
-	snprintf(d->sminor, sizeof(d->sminor), "%u", (unsigned)d->minor);
+	disk_utoa(d->smajor, d->major);
+	disk_utoa(d->sminor, d->minor);
 	return 1;
 }
 
@@ -303,21 +328,17 @@ static int disk_parse_line(char *line, struct disk_dev *d)
  * "E:KEY=VALUE", the last of a repeated key winning as in upstream's map. A
  * missing or unreadable file leaves every property empty (upstream logs it
  * at debug level and goes on). */
-static void disk_read_udev(struct disk_priv *p, struct disk_dev *d)
+static void disk_read_udev(struct disk_priv *p, int dfd, struct disk_dev *d)
 {
 	for (unsigned i = 0; i < P_COUNT; i++)
 		d->prop[i] = DISK_NONE;
 	memset(d->ata_ok, 0, sizeof(d->ata_ok));
-	if (!p->udev_dir)
+	if (dfd < 0)
 		return;
 	char name[40];
 	snprintf(name, sizeof(name), "b%u:%u", (unsigned)d->major,
 		 (unsigned)d->minor);
-	int dfd = open(p->udev_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return;
 	int rc = readfile_at(dfd, name, &p->ubuf, DISK_MAX_UDEV);
-	close(dfd);
 	if (rc < 0) {
 		log_debug("diskstats: udev data %s/%s: %s", p->udev_dir, name,
 			  strerror(-rc));
@@ -452,8 +473,7 @@ static void disk_emit(const struct disk_priv *p, struct sink *sink,
 static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct disk_priv *p = ctx->priv;
-	int rc = readfile_text_path(ctx->cfg->procfs, "diskstats", &ctx->buf,
-			       DISK_MAX_FILE);
+	int rc = kept_read_text(&p->file, &ctx->buf, DISK_MAX_FILE);
 	if (rc < 0)
 		return rc;
 
@@ -461,7 +481,7 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 	buf_reset(&p->pool);
 	buf_reset(&p->names);
 	char *s = ctx->buf.data;
-	while (*s) {
+	for (size_t pos = 0; *s; pos++) {
 		char *nl = strchr(s, '\n');
 		char *next = nl ? nl + 1 : s + strlen(s);
 		if (nl)
@@ -492,7 +512,7 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 				return -ENOMEM;
 			d->name = p->names.data + d->name_off;
 		}
-		if (filter_ignored(&p->filter, d->name))
+		if (verdicts_ignored(&p->verdicts, &p->filter, pos, d->name))
 			continue;
 		d->line = p->ndevs++;
 	}
@@ -501,15 +521,25 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 		if (p->devs[i].name_off != DISK_NONE)
 			p->devs[i].name = p->names.data + p->devs[i].name_off;
 
-	for (size_t i = 0; i < p->ndevs; i++) {
+	/* The udev database (on tmpfs, so not kept) is opened once for this
+	 * scrape's devices. */
+	int udev = -1;
+	if (p->udev_dir && p->ndevs)
+		udev = open(p->udev_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rc = 0;
+	for (size_t i = 0; i < p->ndevs && rc == 0; i++) {
 		struct disk_dev *d = &p->devs[i];
-		disk_read_udev(p, d);
-		if (p->pool.failed)
-			return -ENOMEM;
-		for (unsigned j = 0; j < P_COUNT; j++)
+		disk_read_udev(p, udev, d);
+		if (p->pool.failed) {
+			rc = -ENOMEM;
+			break;
+		}
+		for (unsigned j = 0; j < P_COUNT && rc == 0; j++)
 			if (!go_valid_utf8_str(
 				    disk_prop(p, d, (enum disk_prop)j)))
-				return -EILSEQ;
+				rc = -EILSEQ;
+		if (rc < 0)
+			break;
 		/* ATA values only for ATA disks; unparsable ones are
 		 * skipped (upstream logs them). */
 		if (!*disk_prop(p, d, P_ATA))
@@ -525,6 +555,10 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 					  disk_prop_keys[k]);
 		}
 	}
+	if (udev >= 0)
+		close(udev);
+	if (rc < 0)
+		return rc;
 
 	/* The registry prints each family sorted by device. A device listed
 	 * twice would be a duplicate series upstream (a scrape error); keep

@@ -13,11 +13,9 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/statfs.h>
 #include <time.h>
 
@@ -26,30 +24,14 @@
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
 
+#include "fsworker.h"
 #include "goparse.h"
 
 #define FS_MAX_FILE (16u << 20)
-/* statfs needs next to no stack; abandoned workers should cost little. */
-#define FS_WORKER_STACK (64u << 10)
-
-/* One statfs worker. Shared between the collector and the thread, freed by
- * whichever drops the last reference, so a thread still blocked in statfs
- * when the collector goes away never touches freed memory. */
-struct fs_worker {
-	pthread_mutex_t mu;
-	pthread_cond_t req;  /* collector -> worker: a request, or quit */
-	pthread_cond_t done; /* worker -> collector: the answer */
-	pthread_t thread;
-	unsigned refs;
-	bool quit;      /* the owner wants the idle worker to exit */
-	bool abandoned; /* timed out: exit once the blocked call returns */
-	uint64_t seq_req, seq_done;
-	/* Written by the collector only while the worker is idle. */
-	char path[PATH_MAX];
-	int err;
-	struct statfs st;
-};
-
+/* Mount events cover mounts and unmounts, not a mount point whose path
+ * changes because a directory above it was renamed: read the file at least
+ * this often anyway (seconds). */
+#define FS_MOUNTS_MAX_AGE 30.0
 /* A mount whose statfs timed out, and the worker still blocked on it. */
 struct fs_stuck {
 	char *mountpoint;
@@ -57,11 +39,14 @@ struct fs_stuck {
 };
 
 struct fs_mount {
-	/* All point into ctx->buf, valid during collect. */
+	/* All point into priv->parsed, valid until the file changes. */
 	const char *device, *mountpoint, *fstype, *options;
 	size_t line; /* position in the file: first one wins on duplicates */
-	bool error;
+	size_t path; /* rootfs-joined path for statfs, in priv->paths */
+	bool path_ok; /* false: too long to build, always an error */
 	bool readonly;
+	/* this scrape's statfs */
+	bool error;
 	double size, free, avail, files, files_free;
 };
 
@@ -71,8 +56,22 @@ struct fs_priv {
 	struct fs_worker *w; /* idle worker for the next statfs; NULL: none */
 	struct fs_stuck *stuck;
 	size_t nstuck;
+	struct hw_kept mounts1, mounts_self; /* <procfs>/1/mounts, /mounts */
+	/* The mounts of the last file, parsed, filtered, sorted and deduped:
+	 * while the file stays byte for byte the same (as it does between
+	 * mounts and unmounts) only statfs is done again. */
+	bool known;
+	struct hw_buf raw;    /* the file as read */
+	struct hw_buf parsed; /* the same, cut into fields in place */
+	struct hw_buf paths;  /* statfs paths */
 	struct fs_mount *mounts;
 	size_t nmounts, cap;
+	struct hw_kept *source; /* the file `raw` came from */
+	double read_at;         /* CLOCK_MONOTONIC of that read */
+	/* this scrape's statfs requests, and the mount of each */
+	struct fs_statfs_req *req;
+	size_t *req_mount;
+	size_t req_cap;
 };
 
 /* Families in upstream's output order (sorted by name). */
@@ -96,140 +95,6 @@ static const struct {
 	{"node_filesystem_size_bytes", "Filesystem size in bytes.", V_SIZE},
 };
 
-static void fs_worker_unref(struct fs_worker *w)
-{
-	pthread_mutex_lock(&w->mu);
-	bool last = --w->refs == 0;
-	pthread_mutex_unlock(&w->mu);
-	if (!last)
-		return;
-	pthread_cond_destroy(&w->req);
-	pthread_cond_destroy(&w->done);
-	pthread_mutex_destroy(&w->mu);
-	free(w);
-}
-
-static void *fs_worker_main(void *arg)
-{
-	struct fs_worker *w = arg;
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		while (w->seq_req == w->seq_done && !w->quit)
-			pthread_cond_wait(&w->req, &w->mu);
-		if (w->seq_req == w->seq_done)
-			break; /* quit while idle */
-		pthread_mutex_unlock(&w->mu);
-		struct statfs st;
-		int err = statfs(w->path, &st) < 0 ? errno : 0;
-		pthread_mutex_lock(&w->mu);
-		w->st = st;
-		w->err = err;
-		w->seq_done = w->seq_req;
-		pthread_cond_signal(&w->done);
-		if (w->abandoned)
-			break;
-	}
-	pthread_mutex_unlock(&w->mu);
-	fs_worker_unref(w);
-	return NULL;
-}
-
-static struct fs_worker *fs_worker_new(void)
-{
-	struct fs_worker *w = calloc(1, sizeof(*w));
-	if (!w)
-		return NULL;
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	/* Timeouts must not move with the wall clock. */
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->req, NULL);
-	pthread_cond_init(&w->done, &ca);
-	pthread_condattr_destroy(&ca);
-	w->refs = 2; /* the collector and the thread */
-
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, FS_WORKER_STACK);
-	/* Signals are for the main thread, never for a worker. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int rc = pthread_create(&w->thread, &attr, fs_worker_main, w);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
-		log_error("filesystem: cannot start a statfs worker: %s",
-			  strerror(rc));
-		w->refs = 1;
-		fs_worker_unref(w);
-		return NULL;
-	}
-	return w;
-}
-
-/* Stop an idle worker and wait for it: it is idle, so this is quick. */
-static void fs_worker_stop(struct fs_worker *w)
-{
-	pthread_mutex_lock(&w->mu);
-	w->quit = true;
-	pthread_cond_signal(&w->req);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	fs_worker_unref(w);
-}
-
-/* statfs(path) through the idle worker w, waiting at most timeout seconds.
- * Returns 0 or -errno of statfs, or -ETIMEDOUT: w is then abandoned (and
- * detached) and still owned by the caller's reference. */
-static int fs_worker_statfs(struct fs_worker *w, const char *path,
-			    double timeout, struct statfs *out)
-{
-	struct timespec dl;
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	if (!(timeout > 0))
-		timeout = 0;
-	if (timeout > 86400)
-		timeout = 86400;
-	time_t sec = (time_t)timeout;
-	dl.tv_sec += sec;
-	dl.tv_nsec += (long)((timeout - (double)sec) * 1e9);
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
-
-	pthread_mutex_lock(&w->mu);
-	/* The caller checked the length (path_join). */
-	strcpy(w->path, path);
-	w->seq_req++;
-	pthread_cond_signal(&w->req);
-	while (w->seq_done != w->seq_req) {
-		if (pthread_cond_timedwait(&w->done, &w->mu, &dl) == ETIMEDOUT)
-			break;
-	}
-	int rc;
-	if (w->seq_done != w->seq_req) {
-		w->abandoned = true;
-		pthread_detach(w->thread);
-		rc = -ETIMEDOUT;
-	} else {
-		*out = w->st;
-		rc = -w->err;
-	}
-	pthread_mutex_unlock(&w->mu);
-	return rc;
-}
-
-static bool fs_worker_finished(struct fs_worker *w)
-{
-	pthread_mutex_lock(&w->mu);
-	bool done = w->seq_done == w->seq_req;
-	pthread_mutex_unlock(&w->mu);
-	return done;
-}
-
 static void fs_priv_free(struct fs_priv *p)
 {
 	filter_free(&p->mp_filter);
@@ -243,7 +108,14 @@ static void fs_priv_free(struct fs_priv *p)
 		free(p->stuck[i].mountpoint);
 	}
 	free(p->stuck);
+	kept_fini(&p->mounts1);
+	kept_fini(&p->mounts_self);
+	buf_free(&p->raw);
+	buf_free(&p->parsed);
+	buf_free(&p->paths);
 	free(p->mounts);
+	free(p->req);
+	free(p->req_mount);
 	free(p);
 }
 
@@ -253,8 +125,15 @@ static int fs_init(struct hw_ctx *ctx)
 	struct fs_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = filter_init(&p->mp_filter, "filesystem", "mount-points", NULL,
-			     cfg->fs_mount_points_exclude);
+	p->mounts1 = p->mounts_self = (struct hw_kept)KEPT_INIT;
+	/* mounts_op in fs/proc_namespace.c: one record per mount, no
+	 * KEPT_SINGLE. */
+	int rc = kept_init(&p->mounts1, cfg->procfs, "1/mounts", 0);
+	if (rc == 0)
+		rc = kept_init(&p->mounts_self, cfg->procfs, "mounts", 0);
+	if (rc == 0)
+		rc = filter_init(&p->mp_filter, "filesystem", "mount-points",
+				 NULL, cfg->fs_mount_points_exclude);
 	if (rc == 0)
 		rc = filter_init(&p->type_filter, "filesystem", "fs-types",
 				 NULL, cfg->fs_fs_types_exclude);
@@ -277,8 +156,12 @@ static void fs_fini(struct hw_ctx *ctx)
 /* Replace every `esc` (a 4-byte "\ooo") in s by c, in place. */
 static void fs_replace(char *s, const char *esc, char c)
 {
-	char *o = s;
-	for (const char *i = s; *i;) {
+	/* Most mount points have no backslash at all. */
+	char *i = strchr(s, '\\');
+	if (!i)
+		return;
+	char *o = i;
+	while (*i) {
 		if (strncmp(i, esc, 4) == 0) {
 			*o++ = c;
 			i += 4;
@@ -375,9 +258,9 @@ static void fs_add_stuck(struct fs_priv *p, const char *mp,
 	p->nstuck++;
 }
 
-/* statfs one mount: fills m, or sets m->error. */
-static void fs_stat_mount(struct fs_priv *p, const struct hw_config *cfg,
-			  struct fs_mount *m)
+/* Whether m can be asked: not while the statfs that timed out on its mount
+ * point is still blocked (device_error 1 until that call returns). */
+static bool fs_askable(struct fs_priv *p, struct fs_mount *m)
 {
 	struct fs_stuck *s = fs_find_stuck(p, m->mountpoint);
 	if (s) {
@@ -385,8 +268,7 @@ static void fs_stat_mount(struct fs_priv *p, const struct hw_config *cfg,
 			log_debug("filesystem: mount point %s is in an "
 				  "unresponsive state",
 				  m->mountpoint);
-			m->error = true;
-			return;
+			return false;
 		}
 		log_debug("filesystem: mount point %s has recovered, "
 			  "monitoring will resume",
@@ -395,67 +277,159 @@ static void fs_stat_mount(struct fs_priv *p, const struct hw_config *cfg,
 		free(s->mountpoint);
 		*s = p->stuck[--p->nstuck];
 	}
+	return m->path_ok; /* a path too long to build is an error */
+}
 
+/* The answer to one request: fills m, or sets m->error. */
+static void fs_answer(struct fs_mount *m, const struct fs_statfs_req *r)
+{
+	if (r->err) {
+		log_debug("filesystem: statfs %s: %s", r->path,
+			  strerror(r->err));
+		m->error = true;
+		return;
+	}
+	const struct statfs *st = &r->st;
+	m->size = (double)st->f_blocks * (double)st->f_bsize;
+	m->free = (double)st->f_bfree * (double)st->f_bsize;
+	m->avail = (double)st->f_bavail * (double)st->f_bsize;
+	m->files = (double)st->f_files;
+	m->files_free = (double)st->f_ffree;
+}
+
+/* statfs every mount, in output order, through one worker per scrape (a
+ * fresh one after each that timed out): fills them or sets their error. */
+static int fs_stat_mounts(struct fs_priv *p, const struct hw_config *cfg)
+{
+	if (p->nmounts > p->req_cap) {
+		struct fs_statfs_req *r =
+			realloc(p->req, p->nmounts * sizeof(*r));
+		if (r)
+			p->req = r;
+		size_t *rm = realloc(p->req_mount, p->nmounts * sizeof(*rm));
+		if (rm)
+			p->req_mount = rm;
+		if (!r || !rm)
+			return -ENOMEM;
+		p->req_cap = p->nmounts;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < p->nmounts; i++) {
+		struct fs_mount *m = &p->mounts[i];
+		m->error = false;
+		m->size = m->free = m->avail = m->files = m->files_free = 0;
+		if (!fs_askable(p, m)) {
+			m->error = true;
+			continue;
+		}
+		p->req[n].path = p->paths.data + m->path;
+		p->req_mount[n++] = i;
+	}
+	for (size_t first = 0; first < n;) {
+		struct fs_mount *m = &p->mounts[p->req_mount[first]];
+		/* Another mount on a mount point that timed out in this
+		 * scrape is not asked either. */
+		if (fs_find_stuck(p, m->mountpoint)) {
+			m->error = true;
+			first++;
+			continue;
+		}
+		if (!p->w && !(p->w = fs_worker_new())) {
+			m->error = true;
+			first++;
+			continue;
+		}
+		/* Up to the next mount on a mount point already stuck. */
+		size_t end = first + 1;
+		while (end < n && !(p->nstuck &&
+				    fs_find_stuck(p, p->mounts[p->req_mount[end]]
+							     .mountpoint)))
+			end++;
+		size_t k = fs_worker_statfs(p->w, p->req, first, end,
+					    cfg->fs_mount_timeout);
+		for (size_t j = first; j < k; j++)
+			fs_answer(&p->mounts[p->req_mount[j]], &p->req[j]);
+		if (k == end) {
+			first = end;
+			continue;
+		}
+		m = &p->mounts[p->req_mount[k]];
+		log_warn("filesystem: statfs of %s did not answer within %gs, "
+			 "marking the mount stuck",
+			 p->req[k].path, cfg->fs_mount_timeout);
+		fs_add_stuck(p, m->mountpoint, p->w);
+		p->w = NULL;
+		m->error = true;
+		first = k + 1;
+	}
+	return 0;
+}
+
+/* The statfs path of m into p->paths: filepath.Join(rootfs, mp); for "/"
+ * that is rootfs itself, with no trailing slash that would fail on a file
+ * bind-mounted there. */
+static void fs_make_path(struct fs_priv *p, const struct hw_config *cfg,
+			 struct fs_mount *m)
+{
 	char path[PATH_MAX];
-	/* filepath.Join(rootfs, mp): for "/" that is rootfs itself, with no
-	 * trailing slash that would fail on a file bind-mounted there. */
 	int rc = strcmp(m->mountpoint, "/") == 0
 			 ? path_join(path, sizeof(path), cfg->rootfs, "")
 			 : path_join(path, sizeof(path), cfg->rootfs,
 				     m->mountpoint);
 	size_t len = strlen(path);
 	if (rc == 0 && len > 1 && path[len - 1] == '/')
-		path[len - 1] = '\0';
-	if (rc < 0) {
-		m->error = true;
-		return;
-	}
-	if (!p->w && !(p->w = fs_worker_new())) {
-		m->error = true;
-		return;
-	}
-	struct statfs st;
-	rc = fs_worker_statfs(p->w, path, cfg->fs_mount_timeout, &st);
-	if (rc == -ETIMEDOUT) {
-		log_warn("filesystem: statfs of %s did not answer within %gs, "
-			 "marking the mount stuck",
-			 path, cfg->fs_mount_timeout);
-		fs_add_stuck(p, m->mountpoint, p->w);
-		p->w = NULL;
-		m->error = true;
-		return;
-	}
-	if (rc < 0) {
-		log_debug("filesystem: statfs %s: %s", path, strerror(-rc));
-		m->error = true;
-		return;
-	}
-	m->size = (double)st.f_blocks * (double)st.f_bsize;
-	m->free = (double)st.f_bfree * (double)st.f_bsize;
-	m->avail = (double)st.f_bavail * (double)st.f_bsize;
-	m->files = (double)st.f_files;
-	m->files_free = (double)st.f_ffree;
+		path[--len] = '\0';
+	m->path_ok = rc == 0;
+	m->path = p->paths.len;
+	if (m->path_ok)
+		buf_put(&p->paths, path, len + 1);
+}
+
+static double fs_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Whether the mounts parsed last time still hold without reading the file
+ * again. Generating it costs the kernel a d_path and the options of every
+ * mount (~30 us a scrape on this VM, the largest part of this collector),
+ * and it changes only when something is mounted or unmounted. Then poll()
+ * on an open mounts file reports POLLERR|POLLPRI (fs/proc_namespace.c,
+ * mounts_poll: the namespace's event counter moved since this file last
+ * looked), so a descriptor kept open on procfs tells us for free. A file
+ * not kept (not on procfs: a test tree) is always read. */
+static bool fs_mounts_unchanged(const struct fs_priv *p, double now)
+{
+	if (!p->known || !p->source || p->source->fd < 0 ||
+	    now - p->read_at >= FS_MOUNTS_MAX_AGE)
+		return false;
+	struct pollfd pfd = {.fd = p->source->fd, .events = POLLPRI};
+	return poll(&pfd, 1, 0) == 0;
 }
 
 static int fs_read_mounts(struct hw_ctx *ctx)
 {
-	int rc = readfile_text_path(ctx->cfg->procfs, "1/mounts", &ctx->buf,
-			       FS_MAX_FILE);
+	struct fs_priv *p = ctx->priv;
+	p->source = &p->mounts1;
+	int rc = kept_read_text(&p->mounts1, &ctx->buf, FS_MAX_FILE);
 	/* /proc/1 may be hidden (hidepid): upstream falls back likewise. */
-	if (rc == -ENOENT)
-		rc = readfile_text_path(ctx->cfg->procfs, "mounts", &ctx->buf,
-				   FS_MAX_FILE);
+	if (rc == -ENOENT) {
+		p->source = &p->mounts_self;
+		rc = kept_read_text(&p->mounts_self, &ctx->buf, FS_MAX_FILE);
+	}
 	return rc;
 }
 
-static int fs_collect(struct hw_ctx *ctx, struct sink *sink)
+/* Parse the mounts file in ctx->buf into p->mounts: filtered, sorted and
+ * deduped. On success the text moves to p->parsed (the mounts point into
+ * it) and ctx->buf gets the old one's memory. */
+static int fs_parse_mounts(struct hw_ctx *ctx)
 {
 	struct fs_priv *p = ctx->priv;
 	const struct hw_config *cfg = ctx->cfg;
-	int rc = fs_read_mounts(ctx);
-	if (rc < 0)
-		return rc;
-
+	int rc;
 	p->nmounts = 0;
 	char *s = ctx->buf.data;
 	for (size_t n = 0; *s; n++) {
@@ -509,14 +483,57 @@ static int fs_collect(struct hw_ctx *ctx, struct sink *sink)
 	}
 	p->nmounts = k;
 
-	size_t nok = 0;
+	buf_reset(&p->paths);
 	for (size_t i = 0; i < p->nmounts; i++) {
 		struct fs_mount *m = &p->mounts[i];
-		fs_stat_mount(p, cfg, m);
 		/* Upstream 1.5 reads "ro" from the mount options. */
 		m->readonly = fs_has_ro(m->options);
-		nok += !m->error;
+		fs_make_path(p, cfg, m);
 	}
+	if (p->paths.failed)
+		return -ENOMEM;
+	struct hw_buf t = p->parsed;
+	p->parsed = ctx->buf;
+	ctx->buf = t;
+	return 0;
+}
+
+static int fs_collect(struct hw_ctx *ctx, struct sink *sink)
+{
+	struct fs_priv *p = ctx->priv;
+	const struct hw_config *cfg = ctx->cfg;
+	double now = fs_now();
+	int rc = 0;
+	if (fs_mounts_unchanged(p, now))
+		goto stat_mounts;
+	/* The poll above consumed any event: whatever it reported is in the
+	 * file read now. */
+	rc = fs_read_mounts(ctx);
+	if (rc < 0) {
+		p->known = false;
+		return rc;
+	}
+	p->read_at = now;
+	if (!p->known || ctx->buf.len != p->raw.len ||
+	    memcmp(ctx->buf.data, p->raw.data, ctx->buf.len) != 0) {
+		p->known = false;
+		buf_reset(&p->raw);
+		buf_put(&p->raw, ctx->buf.data, ctx->buf.len);
+		if (p->raw.failed)
+			return -ENOMEM;
+		rc = fs_parse_mounts(ctx);
+		if (rc < 0)
+			return rc;
+		p->known = true;
+	}
+
+stat_mounts:
+	rc = fs_stat_mounts(p, cfg);
+	if (rc < 0)
+		return rc;
+	size_t nok = 0;
+	for (size_t i = 0; i < p->nmounts; i++)
+		nok += !p->mounts[i].error;
 
 	for (size_t f = 0; f < sizeof(fs_families) / sizeof(fs_families[0]);
 	     f++) {

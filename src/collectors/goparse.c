@@ -2,18 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "goparse.h"
-
-bool go_is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
-	       c == '\r';
-}
 
 static bool goparse_is_digit(char c)
 {
@@ -31,6 +26,75 @@ static bool goparse_ieq(const char *s, size_t n, const char *word)
 	return strlen(word) == n && strncasecmp(s, word, n) == 0;
 }
 
+/* Powers of ten a double holds exactly (10^22 < 2^53 * 2^22). */
+static const double goparse_pow10[] = {
+	1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/* The value of the already validated decimal s[:n] (digits, an optional
+ * '.' and more digits, an optional exponent; no sign), when it can be had
+ * exactly without strtod: Clinger's fast path. With the digits as an
+ * integer m < 2^53 and the decimal exponent e within [-22, 22], both m and
+ * 10^|e| are exact doubles, and one IEEE multiplication or division rounds
+ * the exact product or quotient once, to nearest: the correctly rounded
+ * value that strtod (and Go's ParseFloat) returns, bit for bit. Short
+ * decimals (PSI averages, loadavg, meminfo and /proc/stat counters) always
+ * take it; false sends anything else to strtod. Needs double arithmetic
+ * without excess precision (FLT_EVAL_METHOD 0: x86-64 SSE, arm64). */
+static bool goparse_exact_decimal(const char *s, size_t n, bool neg,
+				  double *out)
+{
+#if FLT_EVAL_METHOD == 0
+	const uint64_t limit = (uint64_t)1 << 53;
+	uint64_t m = 0;
+	long e = 0;
+	size_t j = 0;
+	for (; j < n && goparse_is_digit(s[j]); j++) {
+		m = m * 10 + (uint64_t)(s[j] - '0');
+		if (m >= limit)
+			return false;
+	}
+	if (j < n && s[j] == '.') {
+		for (j++; j < n && goparse_is_digit(s[j]); j++) {
+			m = m * 10 + (uint64_t)(s[j] - '0');
+			if (m >= limit)
+				return false;
+			e--;
+		}
+	}
+	if (j < n) {
+		/* the exponent: 'e' or 'E', a sign, digits (validated) */
+		bool eneg = false;
+		long x = 0;
+		j++;
+		if (s[j] == '+' || s[j] == '-')
+			eneg = s[j++] == '-';
+		for (; j < n; j++) {
+			x = x * 10 + (s[j] - '0');
+			if (x > 1000)
+				return false;
+		}
+		e += eneg ? -x : x;
+	}
+	if (e < -22 || e > 22)
+		return false;
+	double v = (double)m;
+	if (e < 0)
+		v /= goparse_pow10[-e];
+	else
+		v *= goparse_pow10[e];
+	*out = neg ? -v : v;
+	return true;
+#else
+	(void)s;
+	(void)n;
+	(void)neg;
+	(void)out;
+	return false;
+#endif
+}
+
 int go_parse_float(const char *s, size_t n, double *out)
 {
 	char tmp[128];
@@ -43,13 +107,16 @@ int go_parse_float(const char *s, size_t n, double *out)
 		neg = s[0] == '-';
 		i = 1;
 	}
-	/* strconv/atof.go special(): inf, infinity, nan (no sign on nan). */
-	if (goparse_ieq(s + i, n - i, "inf") ||
-	    goparse_ieq(s + i, n - i, "infinity")) {
+	/* strconv/atof.go special(): inf, infinity, nan (no sign on nan).
+	 * Numbers, nearly all we see, start with neither letter. */
+	char c0 = i < n ? s[i] : '\0';
+	if ((c0 == 'i' || c0 == 'I') &&
+	    (goparse_ieq(s + i, n - i, "inf") ||
+	     goparse_ieq(s + i, n - i, "infinity"))) {
 		*out = neg ? -INFINITY : INFINITY;
 		return 0;
 	}
-	if (i == 0 && goparse_ieq(s, n, "nan")) {
+	if ((c0 == 'n' || c0 == 'N') && i == 0 && goparse_ieq(s, n, "nan")) {
 		*out = NAN;
 		return 0;
 	}
@@ -57,7 +124,9 @@ int go_parse_float(const char *s, size_t n, double *out)
 	 * an exponent, leading blanks, "nan(...)"). Underscores, which Go only
 	 * allows after a base prefix, are rejected. */
 	size_t j = i, digits = 0;
-	if (n - j > 2 && s[j] == '0' && (s[j + 1] == 'x' || s[j + 1] == 'X')) {
+	bool hex = n - j > 2 && s[j] == '0' &&
+		   (s[j + 1] == 'x' || s[j + 1] == 'X');
+	if (hex) {
 		j += 2;
 		for (; j < n && goparse_is_xdigit(s[j]); j++)
 			digits++;
@@ -87,6 +156,8 @@ int go_parse_float(const char *s, size_t n, double *out)
 		if (ed == 0 || j != n)
 			return -EINVAL;
 	}
+	if (!hex && goparse_exact_decimal(s + i, n - i, neg, out))
+		return 0;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
 	errno = 0;
@@ -119,9 +190,31 @@ int go_parse_uint(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
-static bool goparse_accept(const char **p, const char *end, const char *set)
+/* Character classes of fmt/scan.go floatToken(): each set it passes to
+ * s.accept(). */
+static bool gp_n(char c) { return c == 'n' || c == 'N'; }
+static bool gp_a(char c) { return c == 'a' || c == 'A'; }
+static bool gp_i(char c) { return c == 'i' || c == 'I'; }
+static bool gp_f(char c) { return c == 'f' || c == 'F'; }
+static bool gp_sign(char c) { return c == '+' || c == '-'; }
+static bool gp_zero(char c) { return c == '0'; }
+static bool gp_x(char c) { return c == 'x' || c == 'X'; }
+static bool gp_dot(char c) { return c == '.'; }
+static bool gp_dec(char c) { return goparse_is_digit(c) || c == '_'; }
+static bool gp_hex(char c) { return goparse_is_xdigit(c) || c == '_'; }
+static bool gp_exp_dec(char c)
 {
-	if (*p < end && **p && strchr(set, **p)) {
+	return c == 'e' || c == 'E' || c == 'p' || c == 'P';
+}
+static bool gp_exp_hex(char c) { return c == 'p' || c == 'P'; }
+
+/* s.accept(set): take the next character if it is in the class. (A table
+ * of predicates rather than strchr over a string: this runs for every
+ * character of every number in /proc/stat and the PSI files.) */
+static inline bool goparse_accept(const char **p, const char *end,
+				  bool (*in)(char))
+{
+	if (*p < end && **p && in(**p)) {
 		(*p)++;
 		return true;
 	}
@@ -140,30 +233,30 @@ int go_scan_float(const char **p, const char *end, double *out)
 	/* fmt/scan.go floatToken(), which decides how far the token reaches
 	 * before ParseFloat judges it. */
 	const char *t = s;
-	if (goparse_accept(&t, end, "nN") && goparse_accept(&t, end, "aA") &&
-	    goparse_accept(&t, end, "nN"))
+	if (goparse_accept(&t, end, gp_n) && goparse_accept(&t, end, gp_a) &&
+	    goparse_accept(&t, end, gp_n))
 		goto parse;
 	t = s;
-	goparse_accept(&t, end, "+-");
+	goparse_accept(&t, end, gp_sign);
 	const char *u = t;
-	if (goparse_accept(&u, end, "iI") && goparse_accept(&u, end, "nN") &&
-	    goparse_accept(&u, end, "fF")) {
+	if (goparse_accept(&u, end, gp_i) && goparse_accept(&u, end, gp_n) &&
+	    goparse_accept(&u, end, gp_f)) {
 		t = u;
 		goto parse;
 	}
-	const char *digits = "0123456789_", *exp = "eEpP";
-	if (goparse_accept(&t, end, "0") && goparse_accept(&t, end, "xX")) {
-		digits = "0123456789aAbBcCdDeEfF_";
-		exp = "pP";
+	bool (*digits)(char) = gp_dec, (*exp)(char) = gp_exp_dec;
+	if (goparse_accept(&t, end, gp_zero) && goparse_accept(&t, end, gp_x)) {
+		digits = gp_hex;
+		exp = gp_exp_hex;
 	}
 	while (goparse_accept(&t, end, digits))
 		;
-	if (goparse_accept(&t, end, "."))
+	if (goparse_accept(&t, end, gp_dot))
 		while (goparse_accept(&t, end, digits))
 			;
 	if (goparse_accept(&t, end, exp)) {
-		goparse_accept(&t, end, "+-");
-		while (goparse_accept(&t, end, "0123456789_"))
+		goparse_accept(&t, end, gp_sign);
+		while (goparse_accept(&t, end, gp_dec))
 			;
 	}
 parse:

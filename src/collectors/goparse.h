@@ -28,8 +28,13 @@ int go_scan_float(const char **p, const char *end, double *out);
  * when there is none. Only ASCII white space separates, as for our inputs
  * (pseudo-files) the Unicode spaces Go also knows never occur. */
 /* The ASCII white space of Go's unicode.IsSpace, which strings.Fields and
- * strings.TrimSpace split and trim on. */
-bool go_is_space(char c);
+ * strings.TrimSpace split and trim on. Inline: the parsers ask it of every
+ * byte of every file. */
+static inline bool go_is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' ||
+	       c == '\r';
+}
 
 /* Next field of a NUL-terminated string as strings.Fields splits it: skip
  * white space, NUL-terminate the field in place, advance *s past it. NULL

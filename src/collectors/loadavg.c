@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostwatch/collector.h"
@@ -14,11 +15,32 @@
 
 #define LOADAVG_MAX_FILE 4096
 
+static void loadavg_fini(struct hw_ctx *ctx)
+{
+	struct hw_kept *kf = ctx->priv;
+	if (kf)
+		kept_fini(kf);
+	free(kf);
+	ctx->priv = NULL;
+}
+
+static int loadavg_init(struct hw_ctx *ctx)
+{
+	struct hw_kept *kf = calloc(1, sizeof(*kf));
+	if (!kf)
+		return -ENOMEM;
+	ctx->priv = kf;
+	/* proc_create_single() in fs/proc/loadavg.c */
+	int rc = kept_init(kf, ctx->cfg->procfs, "loadavg", KEPT_SINGLE);
+	if (rc < 0)
+		loadavg_fini(ctx);
+	return rc;
+}
+
 static int loadavg_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	double load[3];
-	int rc = readfile_text_path(ctx->cfg->procfs, "loadavg", &ctx->buf,
-			       LOADAVG_MAX_FILE);
+	int rc = kept_read_text(ctx->priv, &ctx->buf, LOADAVG_MAX_FILE);
 	if (rc < 0)
 		goto out;
 	const char *p = ctx->buf.data, *end = p + ctx->buf.len;
@@ -45,5 +67,7 @@ out:
 const struct collector collector_loadavg = {
 	.name = "loadavg",
 	.enabled_by_default = true,
+	.init = loadavg_init,
 	.collect = loadavg_collect,
+	.fini = loadavg_fini,
 };

@@ -28,6 +28,7 @@
 #include "hostwatch/readfile.h"
 
 #include "goparse.h"
+#include "verdicts.h"
 
 #define NETDEV_NCOLS 16 /* in /proc/net/dev */
 #define NETDEV_COL_NOHANDLER 16 /* netlink only */
@@ -73,7 +74,14 @@ struct netdev_dev {
 };
 
 struct netdev_priv {
+	struct hw_kept file;     /* <procfs>/net/dev */
+	/* The NETLINK_ROUTE socket, kept across scrapes as iproute2 keeps
+	 * its rtnl handle; -1 until first used and after any error, which
+	 * may have left a dump half read. */
+	int nl_fd;
+	uint32_t nl_seq;         /* of the last request */
 	struct hw_filter filter; /* device-include / device-exclude */
+	struct verdicts verdicts; /* the filter's, by line or dump position */
 	struct netdev_dev *devs; /* reused across scrapes */
 	size_t ndevs, cap;
 	struct hw_buf names; /* netlink: the device names of this scrape */
@@ -85,10 +93,18 @@ static int netdev_init(struct hw_ctx *ctx)
 	struct netdev_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
-	int rc = filter_init(&p->filter, "netdev", "device",
-			     cfg->netdev_device_include,
-			     cfg->netdev_device_exclude);
+	p->nl_fd = -1;
+	/* dev_seq_ops in net/core/net-procfs.c: one record per device, no
+	 * KEPT_SINGLE. */
+	int rc = kept_init(&p->file, cfg->procfs, "net/dev", 0);
 	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	rc = filter_init(&p->filter, "netdev", "device",
+			 cfg->netdev_device_include, cfg->netdev_device_exclude);
+	if (rc < 0) {
+		kept_fini(&p->file);
 		free(p);
 		return rc;
 	}
@@ -101,7 +117,11 @@ static void netdev_fini(struct hw_ctx *ctx)
 	struct netdev_priv *p = ctx->priv;
 	if (!p)
 		return;
+	kept_fini(&p->file);
+	if (p->nl_fd >= 0)
+		close(p->nl_fd);
 	filter_free(&p->filter);
+	verdicts_free(&p->verdicts);
 	free(p->devs);
 	buf_free(&p->names);
 	free(p);
@@ -167,8 +187,7 @@ static struct netdev_dev *netdev_slot(struct netdev_priv *p)
 
 static int netdev_read_procfs(struct hw_ctx *ctx, struct netdev_priv *p)
 {
-	int rc = readfile_text_path(ctx->cfg->procfs, "net/dev", &ctx->buf,
-			       NETDEV_MAX_FILE);
+	int rc = kept_read_text(&p->file, &ctx->buf, NETDEV_MAX_FILE);
 	if (rc < 0)
 		return rc;
 
@@ -196,7 +215,7 @@ static int netdev_read_procfs(struct hw_ctx *ctx, struct netdev_priv *p)
 			return -EILSEQ;
 		}
 		d->line = n;
-		if (!filter_ignored(&p->filter, d->name))
+		if (!verdicts_ignored(&p->verdicts, &p->filter, n, d->name))
 			p->ndevs++;
 		s = next;
 	}
@@ -317,7 +336,7 @@ static int netdev_nl_link(struct netdev_priv *p, const struct nlmsghdr *h,
 	if (p->names.failed)
 		return -ENOMEM;
 	const char *dn = p->names.data + d->name_off;
-	if (filter_ignored(&p->filter, dn)) {
+	if (verdicts_ignored(&p->verdicts, &p->filter, seq, dn)) {
 		log_debug("netdev: ignoring device %s", dn);
 		return 0;
 	}
@@ -352,10 +371,34 @@ static long netdev_ms_left(const struct timespec *deadline)
 	return ms > 0 ? ms : 0;
 }
 
-/* rtnetlink.Conn.Link.List(): RTM_GETLINK with NLM_F_DUMP on a fresh
- * NETLINK_ROUTE socket, in the network namespace we run in; --path.procfs
- * plays no part, as upstream. Every datagram of the reply is read into
- * ctx->buf and parsed with the kernel's bounded NLMSG_ and RTA_ macros. */
+/* The kept NETLINK_ROUTE socket, created on first use. */
+static int netdev_nl_socket(struct netdev_priv *p)
+{
+	if (p->nl_fd >= 0)
+		return p->nl_fd;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0) {
+		int rc = -errno;
+		log_debug("netdev: netlink socket: %s", strerror(errno));
+		return rc;
+	}
+	if (!p->nl_seq) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		p->nl_seq = (uint32_t)now.tv_nsec;
+	}
+	p->nl_fd = fd;
+	return fd;
+}
+
+/* rtnetlink.Conn.Link.List(): RTM_GETLINK with NLM_F_DUMP over
+ * NETLINK_ROUTE, in the network namespace we run in; --path.procfs plays no
+ * part, as upstream. The socket is kept across scrapes (upstream dials a
+ * fresh one each time; the kernel's answer is the same) and closed after any
+ * error, so a dump left half read (the kernel then refuses a new one with
+ * EBUSY) or stray datagrams never reach the next scrape. Every datagram of
+ * the reply is read into ctx->buf and parsed with the kernel's bounded
+ * NLMSG_ and RTA_ macros. */
 static int netdev_read_netlink(struct hw_ctx *ctx, struct netdev_priv *p)
 {
 	struct {
@@ -370,12 +413,9 @@ static int netdev_read_netlink(struct hw_ctx *ctx, struct netdev_priv *p)
 	buf_reset(&ctx->buf);
 	if (!buf_reserve(&ctx->buf, NETDEV_NL_BUF))
 		return -ENOMEM;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0) {
-		rc = -errno;
-		log_debug("netdev: netlink socket: %s", strerror(errno));
-		return rc;
-	}
+	int fd = netdev_nl_socket(p);
+	if (fd < 0)
+		return fd;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += NETDEV_NL_TIMEOUT_MS / 1000;
 
@@ -383,7 +423,7 @@ static int netdev_read_netlink(struct hw_ctx *ctx, struct netdev_priv *p)
 	req.h.nlmsg_len = sizeof(req);
 	req.h.nlmsg_type = RTM_GETLINK;
 	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.h.nlmsg_seq = (uint32_t)deadline.tv_nsec | 1u;
+	req.h.nlmsg_seq = ++p->nl_seq;
 	req.ifi.ifi_family = AF_UNSPEC;
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
@@ -394,28 +434,36 @@ static int netdev_read_netlink(struct hw_ctx *ctx, struct netdev_priv *p)
 	}
 
 	for (bool done = false; !done;) {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int n = poll(&pfd, 1, (int)netdev_ms_left(&deadline));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = n == 0 ? -ETIMEDOUT : -errno;
-			log_debug("netdev: netlink dump: %s", strerror(-rc));
-			goto out;
-		}
 		struct sockaddr_nl from;
 		struct iovec iov = {ctx->buf.data, ctx->buf.cap};
 		struct msghdr msg = {.msg_name = &from,
 				     .msg_namelen = sizeof(from),
 				     .msg_iov = &iov,
 				     .msg_iovlen = 1};
+		/* The kernel builds each part of a dump while we send or
+		 * receive (netlink_dump), so there is nearly always a datagram
+		 * waiting: poll only when there is not. */
 		ssize_t got = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (got < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR)
 				continue;
-			rc = -errno;
-			log_debug("netdev: netlink recv: %s", strerror(errno));
-			goto out;
+			if (errno != EAGAIN) {
+				rc = -errno;
+				log_debug("netdev: netlink recv: %s",
+					  strerror(errno));
+				goto out;
+			}
+			struct pollfd pfd = {.fd = fd, .events = POLLIN};
+			int n = poll(&pfd, 1, (int)netdev_ms_left(&deadline));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				rc = n == 0 ? -ETIMEDOUT : -errno;
+				log_debug("netdev: netlink dump: %s",
+					  strerror(-rc));
+				goto out;
+			}
+			continue;
 		}
 		if (msg.msg_flags & MSG_TRUNC) {
 			rc = -EMSGSIZE;
@@ -465,7 +513,10 @@ static int netdev_read_netlink(struct hw_ctx *ctx, struct netdev_priv *p)
 	for (size_t i = 0; i < p->ndevs; i++)
 		p->devs[i].name = p->names.data + p->devs[i].name_off;
 out:
-	close(fd);
+	if (rc < 0) {
+		close(fd);
+		p->nl_fd = -1;
+	}
 	return rc;
 }
 

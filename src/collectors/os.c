@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "hostwatch/collector.h"
 #include "hostwatch/readfile.h"
@@ -57,7 +59,22 @@ struct os_priv {
 	struct hw_buf store;
 	size_t off[OS_NKEYS];
 	bool set[OS_NKEYS];
+	/* The file val[] was parsed from, as stat(2) saw it then: node_exporter
+	 * (os_release.go, UpdateStruct) parses again only when the file's
+	 * modification time changed; size and inode also count here, so that
+	 * a file replaced within one timestamp tick is read too. */
+	bool parsed;
+	size_t which;
+	struct stat st;
 };
+
+static bool os_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
 
 static int os_init(struct hw_ctx *ctx)
 {
@@ -239,20 +256,35 @@ static int os_collect(struct hw_ctx *ctx, struct sink *sink)
 					    "usr/lib/os-release"};
 	struct os_priv *op = ctx->priv;
 	int rc = -ENOENT;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
 	/* Only a file that does not exist moves on to the next one. */
-	for (size_t i = 0; i < 2 && rc == -ENOENT; i++)
-		rc = readfile_path(ctx->cfg->rootfs, files[i], &ctx->buf,
-				   OS_MAX_FILE);
+	for (i = 0; i < 2 && rc == -ENOENT; i++) {
+		rc = path_join(path, sizeof(path), ctx->cfg->rootfs, files[i]);
+		if (rc == 0 && stat(path, &st) < 0)
+			rc = -errno;
+	}
+	i--;
 	if (rc < 0)
 		goto out;
-	rc = os_parse(op, ctx->buf.data);
-	if (rc < 0)
-		goto out;
+	if (!(op->parsed && op->which == i && os_same_file(&op->st, &st))) {
+		op->parsed = false;
+		rc = readfile_at(AT_FDCWD, path, &ctx->buf, OS_MAX_FILE);
+		if (rc < 0)
+			goto out;
+		rc = os_parse(op, ctx->buf.data);
+		if (rc < 0)
+			goto out;
+		op->parsed = true;
+		op->which = i;
+		op->st = st;
+	}
 
 	struct hw_label l[OS_NKEYS];
-	for (int i = 0; i < OS_NKEYS; i++) {
-		l[i].name = os_labels[i];
-		l[i].value = op->val[i];
+	for (int k = 0; k < OS_NKEYS; k++) {
+		l[k].name = os_labels[k];
+		l[k].value = op->val[k];
 	}
 	sink_family(sink, "node_os_info",
 		    "A metric with a constant '1' value labeled by build_id, id, id_like, image_id, image_version, name, pretty_name, variant, variant_id, version, version_codename, version_id.",

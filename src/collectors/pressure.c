@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hostwatch/collector.h"
@@ -65,15 +65,46 @@ static int pressure_parse_line(const char *p, const char *end,
 	return 0;
 }
 
-static int pressure_read(struct hw_ctx *ctx, const char *res,
+/* The three files, kept open across scrapes (psi_open() is a single_open()
+ * in kernel/sched/psi.c). */
+enum { PRESSURE_CPU, PRESSURE_IO, PRESSURE_MEMORY, PRESSURE_NRES };
+static const char *const pressure_files[PRESSURE_NRES] = {
+	"pressure/cpu", "pressure/io", "pressure/memory"};
+
+static void pressure_fini(struct hw_ctx *ctx)
+{
+	struct hw_kept *kf = ctx->priv;
+	if (kf)
+		for (int i = 0; i < PRESSURE_NRES; i++)
+			kept_fini(&kf[i]);
+	free(kf);
+	ctx->priv = NULL;
+}
+
+static int pressure_init(struct hw_ctx *ctx)
+{
+	struct hw_kept *kf = calloc(PRESSURE_NRES, sizeof(*kf));
+	if (!kf)
+		return -ENOMEM;
+	for (int i = 0; i < PRESSURE_NRES; i++)
+		kf[i].fd = -1;
+	ctx->priv = kf;
+	int rc = 0;
+	for (int i = 0; i < PRESSURE_NRES && rc == 0; i++)
+		rc = kept_init(&kf[i], ctx->cfg->procfs, pressure_files[i],
+			       KEPT_SINGLE);
+	if (rc < 0)
+		pressure_fini(ctx);
+	return rc;
+}
+
+static int pressure_read(struct hw_ctx *ctx, int res,
 			 struct pressure_line *some, struct pressure_line *full)
 {
-	char rel[32];
-	snprintf(rel, sizeof(rel), "pressure/%s", res);
+	struct hw_kept *kf = ctx->priv;
 	memset(some, 0, sizeof(*some));
 	memset(full, 0, sizeof(*full));
-	int rc = readfile_text_path(ctx->cfg->procfs, rel, &ctx->buf,
-			       PRESSURE_MAX_FILE);
+	int rc = kept_read_text(&kf[res], &ctx->buf, PRESSURE_MAX_FILE);
 	if (rc < 0)
 		return rc;
 	const char *line = ctx->buf.data;
@@ -104,7 +135,7 @@ static double pressure_seconds(uint64_t us)
 static int pressure_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct pressure_line some, full;
-	int rc = pressure_read(ctx, "cpu", &some, &full);
+	int rc = pressure_read(ctx, PRESSURE_CPU, &some, &full);
 	if (rc < 0)
 		goto out;
 	/* node_exporter dereferences a missing line and panics; we fail. */
@@ -116,7 +147,7 @@ static int pressure_collect(struct hw_ctx *ctx, struct sink *sink)
 		    "Total time in seconds that processes have waited for CPU time",
 		    HW_COUNTER, pressure_seconds(some.total));
 
-	rc = pressure_read(ctx, "io", &some, &full);
+	rc = pressure_read(ctx, PRESSURE_IO, &some, &full);
 	if (rc < 0)
 		goto out;
 	if (!some.present || !full.present) {
@@ -130,7 +161,7 @@ static int pressure_collect(struct hw_ctx *ctx, struct sink *sink)
 		    "Total time in seconds that processes have waited due to IO congestion",
 		    HW_COUNTER, pressure_seconds(some.total));
 
-	rc = pressure_read(ctx, "memory", &some, &full);
+	rc = pressure_read(ctx, PRESSURE_MEMORY, &some, &full);
 	if (rc < 0)
 		goto out;
 	if (!some.present || !full.present) {
@@ -150,5 +181,7 @@ out:
 const struct collector collector_pressure = {
 	.name = "pressure",
 	.enabled_by_default = true,
+	.init = pressure_init,
 	.collect = pressure_collect,
+	.fini = pressure_fini,
 };

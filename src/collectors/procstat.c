@@ -20,6 +20,33 @@ static int procstat_uint_field(const char *f, size_t n, uint64_t *out)
 	return go_parse_uint(f, n, out);
 }
 
+/* go_parse_uint on every strings.Fields field of [p, end), for the
+ * hundreds of per-IRQ counts of the intr line, nearly all "0": in one pass,
+ * where a field of fewer than 20 characters (which cannot overflow) only
+ * needs to be all digits. Anything else gets go_parse_uint's own verdict. */
+static int procstat_check_uints(const char *p, const char *end)
+{
+	while (p < end) {
+		if (go_is_space(*p)) {
+			p++;
+			continue;
+		}
+		const char *f = p;
+		bool digits = true;
+		while (p < end && !go_is_space(*p)) {
+			digits &= *p >= '0' && *p <= '9';
+			p++;
+		}
+		if (!digits || p - f >= 20) {
+			uint64_t v;
+			int rc = go_parse_uint(f, (size_t)(p - f), &v);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 /* "cpuN v1 v2 ...": fmt.Sscanf(line, "%s %f %f ...") where running out of
  * input (io.EOF) is accepted and leaves the remaining columns at zero. */
 static int procstat_parse_cpu(const char *name, size_t nlen, const char *p,
@@ -131,10 +158,7 @@ static int procstat_parse_line(const char *line, const char *end,
 		st->seen |= PROCSTAT_SEEN_INTR;
 		/* Every numbered IRQ must parse too. */
 		int rc = procstat_uint_field(v, vl, &st->intr);
-		uint64_t irq;
-		while (rc == 0 && go_next_field(&p, end, &v, &vl))
-			rc = procstat_uint_field(v, vl, &irq);
-		return rc;
+		return rc < 0 ? rc : procstat_check_uints(p, end);
 	}
 	if (KEY("softirq"))
 		return procstat_parse_softirq(after_key, end);

@@ -16,25 +16,40 @@
  * real machine and still bounds a hostile file. */
 #define STAT_MAX_FILE (16u << 20)
 
-static int stat_init(struct hw_ctx *ctx)
-{
-	ctx->priv = calloc(1, sizeof(struct procstat));
-	return ctx->priv ? 0 : -ENOMEM;
-}
+struct stat_priv {
+	struct procstat st;
+	struct hw_kept file; /* <procfs>/stat */
+};
 
 static void stat_fini(struct hw_ctx *ctx)
 {
-	if (ctx->priv)
-		procstat_free(ctx->priv);
-	free(ctx->priv);
+	struct stat_priv *sp = ctx->priv;
+	if (sp) {
+		procstat_free(&sp->st);
+		kept_fini(&sp->file);
+	}
+	free(sp);
 	ctx->priv = NULL;
+}
+
+static int stat_init(struct hw_ctx *ctx)
+{
+	struct stat_priv *sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	ctx->priv = sp;
+	/* single_open_size() in fs/proc/stat.c */
+	int rc = kept_init(&sp->file, ctx->cfg->procfs, "stat", KEPT_SINGLE);
+	if (rc < 0)
+		stat_fini(ctx);
+	return rc;
 }
 
 static int stat_collect(struct hw_ctx *ctx, struct sink *sink)
 {
-	struct procstat *st = ctx->priv;
-	int rc = readfile_text_path(ctx->cfg->procfs, "stat", &ctx->buf,
-			       STAT_MAX_FILE);
+	struct stat_priv *sp = ctx->priv;
+	struct procstat *st = &sp->st;
+	int rc = kept_read_text(&sp->file, &ctx->buf, STAT_MAX_FILE);
 	if (rc < 0)
 		goto out;
 	rc = procstat_parse(ctx->buf.data, st);

@@ -4,10 +4,7 @@
  * clocksourceN directory in sorted name order (filepath.Glob), not N. */
 #include "config.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,28 +24,54 @@ struct time_cs {
 	int current;              /* 1: current_info, 0: available_info */
 };
 
+/* The files of the first clocksource directories (a machine has one),
+ * kept open; any further ones are opened relative to the kept directory. */
+#define TIME_KEPT_DIRS 2
+
+struct time_cs_files {
+	char dir[TIME_NAME_LEN]; /* "clocksourceN", "" when unused */
+	struct hw_kept available, current;
+};
+
 struct time_priv {
+	struct hw_kept_dir sysdir; /* <sysfs>/devices/system/clocksource */
+	struct time_cs_files files[TIME_KEPT_DIRS];
 	char (*dirs)[TIME_NAME_LEN];
 	size_t ndirs, dirs_cap;
 	struct time_cs *cs;
 	size_t ncs, cs_cap;
 };
 
-static int time_init(struct hw_ctx *ctx)
-{
-	ctx->priv = calloc(1, sizeof(struct time_priv));
-	return ctx->priv ? 0 : -ENOMEM;
-}
-
 static void time_fini(struct hw_ctx *ctx)
 {
 	struct time_priv *tp = ctx->priv;
 	if (tp) {
+		keptdir_fini(&tp->sysdir);
+		for (size_t i = 0; i < TIME_KEPT_DIRS; i++) {
+			kept_fini(&tp->files[i].available);
+			kept_fini(&tp->files[i].current);
+		}
 		free(tp->dirs);
 		free(tp->cs);
 	}
 	free(tp);
 	ctx->priv = NULL;
+}
+
+static int time_init(struct hw_ctx *ctx)
+{
+	struct time_priv *tp = calloc(1, sizeof(*tp));
+	if (!tp)
+		return -ENOMEM;
+	ctx->priv = tp;
+	for (size_t i = 0; i < TIME_KEPT_DIRS; i++)
+		tp->files[i].available = tp->files[i].current =
+			(struct hw_kept)KEPT_INIT;
+	int rc = keptdir_init(&tp->sysdir, ctx->cfg->sysfs,
+			      "devices/system/clocksource");
+	if (rc < 0)
+		time_fini(ctx);
+	return rc;
 }
 
 static int time_cmp_dir(const void *a, const void *b)
@@ -90,79 +113,117 @@ static int time_add(struct time_priv *tp, const char *name, size_t n,
 	return 0;
 }
 
-static int time_list_dirs(struct time_priv *tp, const char *base)
+
+/* The sorted clocksource[0-9]* names, as filepath.Glob returns them. A
+ * directory that cannot be read is no match. */
+static int time_list_dirs(struct time_priv *tp)
 {
 	tp->ndirs = 0;
-	DIR *d = opendir(base);
-	if (!d)
-		return 0; /* Glob: no match, no error */
-	int rc = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		const char *n = de->d_name;
+	int rc = keptdir_list(&tp->sysdir);
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : 0; /* Glob: no match, no error */
+	for (const char *n = NULL; (n = keptdir_next(&tp->sysdir, n));) {
 		if (strncmp(n, "clocksource", 11) != 0 || n[11] < '0' ||
 		    n[11] > '9')
 			continue;
-		if (strlen(n) >= TIME_NAME_LEN) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
+		if (strlen(n) >= TIME_NAME_LEN)
+			return -ENAMETOOLONG;
 		if (tp->ndirs == tp->dirs_cap) {
 			size_t cap = tp->dirs_cap ? tp->dirs_cap * 2 : 8;
 			void *p = realloc(tp->dirs, cap * sizeof(*tp->dirs));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
+			if (!p)
+				return -ENOMEM;
 			tp->dirs = p;
 			tp->dirs_cap = cap;
 		}
 		strcpy(tp->dirs[tp->ndirs++], n);
 	}
-	closedir(d);
 	qsort(tp->dirs, tp->ndirs, sizeof(*tp->dirs), time_cmp_dir);
-	return rc;
+	return 0;
 }
 
-static int time_read_clocksources(struct time_priv *tp, const char *sysfs)
+/* The kept files of the i-th clocksource directory, NULL past the first
+ * TIME_KEPT_DIRS (or short of memory: opened each time). */
+static struct time_cs_files *time_files(struct time_priv *tp, size_t i,
+					const char *dir)
 {
-	char base[PATH_MAX], path[PATH_MAX], buf[TIME_FILE_LEN];
+	if (i >= TIME_KEPT_DIRS)
+		return NULL;
+	struct time_cs_files *f = &tp->files[i];
+	if (f->dir[0] && strcmp(f->dir, dir) == 0)
+		return f;
+	kept_fini(&f->available);
+	kept_fini(&f->current);
+	f->dir[0] = '\0';
+	char rel[TIME_NAME_LEN + 32];
+	/* sysfs attributes: one seq_file record each */
+	if (kept_init(&f->available, NULL,
+		      path_cat(rel, sizeof(rel), dir, "available_clocksource"),
+		      KEPT_SINGLE) < 0)
+		return NULL;
+	if (kept_init(&f->current, NULL,
+		      path_cat(rel, sizeof(rel), dir, "current_clocksource"),
+		      KEPT_SINGLE) < 0) {
+		kept_fini(&f->available);
+		return NULL;
+	}
+	strcpy(f->dir, dir);
+	return f;
+}
+
+/* One attribute of a clocksource directory into buf. */
+static int time_read_attr(struct hw_kept *kf, int dfd, const char *dir,
+			  const char *file, char *buf, size_t size)
+{
+	char rel[TIME_NAME_LEN + 32];
+	if (kf)
+		return kept_read_small_at(kf, dfd, buf, size);
+	return readfile_small(dfd, path_cat(rel, sizeof(rel), dir, file), buf,
+			      size);
+}
+
+static int time_read_clocksources(struct time_priv *tp)
+{
+	char buf[TIME_FILE_LEN];
 	tp->ncs = 0;
-	int rc = path_join(base, sizeof(base), sysfs,
-			   "devices/system/clocksource");
-	if (rc == 0)
-		rc = time_list_dirs(tp, base);
+	/* path_join's verdict on <sysfs>/devices/system/clocksource */
+	if (tp->sysdir.err)
+		return tp->sysdir.err;
+	int dfd = -1, rc = time_list_dirs(tp);
+	if (rc < 0 || tp->ndirs == 0)
+		goto out;
+	dfd = keptdir_open(&tp->sysdir);
+	if (dfd < 0) {
+		rc = 0; /* listed a moment ago, gone now: no match */
+		goto out;
+	}
 	for (size_t i = 0; rc == 0 && i < tp->ndirs; i++) {
+		const char *dir = tp->dirs[i];
+		struct time_cs_files *f = time_files(tp, i, dir);
 		/* available_clocksource: strings.Fields */
-		if (snprintf(path, sizeof(path), "%s/%s/available_clocksource",
-			     base, tp->dirs[i]) >= (int)sizeof(path)) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		rc = readfile_small(AT_FDCWD, path, buf, sizeof(buf));
-		const char *p = buf, *end = buf + strlen(buf), *f;
+		rc = time_read_attr(f ? &f->available : NULL, dfd, dir,
+				    "available_clocksource", buf, sizeof(buf));
+		const char *p = buf, *end = buf + strlen(buf), *fld;
 		size_t fl;
-		while (rc == 0 && go_next_field(&p, end, &f, &fl))
-			rc = time_add(tp, f, fl, i, 0);
+		while (rc == 0 && go_next_field(&p, end, &fld, &fl))
+			rc = time_add(tp, fld, fl, i, 0);
 		if (rc < 0)
 			break;
 		/* current_clocksource: strings.TrimSpace */
-		if (snprintf(path, sizeof(path), "%s/%s/current_clocksource",
-			     base, tp->dirs[i]) >= (int)sizeof(path)) {
-			rc = -ENAMETOOLONG;
-			break;
-		}
-		rc = readfile_small(AT_FDCWD, path, buf, sizeof(buf));
+		rc = time_read_attr(f ? &f->current : NULL, dfd, dir,
+				    "current_clocksource", buf, sizeof(buf));
 		if (rc < 0)
 			break;
 		p = buf;
 		end = buf + strlen(buf);
-		while (p < end && strchr(" \t\n\r\v\f", *p))
+		while (p < end && go_is_space(*p))
 			p++;
-		while (end > p && strchr(" \t\n\r\v\f", end[-1]))
+		while (end > p && go_is_space(end[-1]))
 			end--;
 		rc = time_add(tp, p, (size_t)(end - p), i, 1);
 	}
+out:
+	keptdir_release(&tp->sysdir);
 	return rc;
 }
 
@@ -187,7 +248,7 @@ static void time_emit_clock(struct sink *sink)
 static int time_collect(struct hw_ctx *ctx, struct sink *sink)
 {
 	struct time_priv *tp = ctx->priv;
-	int rc = time_read_clocksources(tp, ctx->cfg->sysfs);
+	int rc = time_read_clocksources(tp);
 	if (rc < 0) {
 		/* node_exporter exports the clock before it fails on sysfs. */
 		time_emit_clock(sink);

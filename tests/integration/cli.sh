@@ -11,6 +11,9 @@ check "--help lists --web.listen-address" grep -q -- '--web.listen-address' "$TM
 check "--help lists --collector.disable-defaults" grep -q -- 'collector.disable-defaults' "$TMP/out"
 expect_eq "--version exits 0" 0 "$(run --version)"
 check "--version names the version" grep -q '^hostwatch, version ' "$TMP/out"
+# The gzip engine configure chose: libdeflate when its .pc was found.
+if grep -q 'HAVE_LIBDEFLATE 1' "$top_builddir/config.h"; then want=libdeflate; else want=zlib; fi
+check "--version names the gzip engine" grep -qx "  gzip: $want" "$TMP/out"
 expect_eq "--check-config on the shipped file exits 0" 0 "$(run --check-config --config.file="$top_srcdir/etc/hostwatch.conf")"
 
 bad() { # description, config text, expected line, expected message regex

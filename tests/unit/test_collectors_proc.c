@@ -8,9 +8,16 @@
 #include <math.h>
 #include <errno.h>
 #include <stdio.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
+
+#include "../../src/collectors/goparse.h"
 
 extern const struct collector collector_cpu, collector_stat,
 	collector_loadavg, collector_pressure, collector_meminfo,
@@ -355,6 +362,296 @@ START_TEST(test_os)
 }
 END_TEST
 
+
+/* One instance across changes of os-release: it is parsed again only when
+ * stat(2) says the file changed (node_exporter's mtime check), so every
+ * rewrite, a replacement by rename and a removal must show at once. */
+static void os_write(const char *path, const char *text)
+{
+	char tmp[700];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	ck_assert_int_eq(rename(tmp, path), 0);
+}
+
+START_TEST(test_os_reread)
+{
+	char dir[] = "/tmp/hw-os.XXXXXX", path[600], cmd[700];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/etc", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/etc/os-release", dir);
+	char *saved = cfg.rootfs;
+	cfg.rootfs = strdup(dir);
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_os.init(&ctx), 0);
+	static const struct {
+		const char *text;
+		int rc;
+		double version; /* 0: no node_os_version */
+	} steps[] = {
+		{"ID=a\nNAME=A\nVERSION_ID=1.5\n", 0, 1.5},
+		{"ID=a\nNAME=A\nVERSION_ID=1.5\n", 0, 1.5}, /* same again */
+		{"ID=a\nNAME=A\nVERSION_ID=2.5\n", 0, 2.5}, /* same size */
+		{"ID=a\nNAME=A\nVERSION_ID=\"3\n", 0, -1},   /* broken */
+		{"ID=a\nNAME=A\nVERSION_ID=4\n", 0, 4},
+		{NULL, -ENOENT, 0},                       /* removed */
+		{"ID=a\nNAME=A\n", 0, 0},
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (steps[i].text)
+			os_write(path, steps[i].text);
+		else
+			unlink(path);
+		capture_free(&cs);
+		capture_init(&cs);
+		int rc = collector_os.collect(&ctx, &cs.sink);
+		if (steps[i].version < 0) {
+			ck_assert_msg(rc == -EINVAL, "step %zu: %d", i, rc);
+			continue;
+		}
+		ck_assert_msg(rc == steps[i].rc, "step %zu: %d", i, rc);
+		const struct capture_sample *v = capture_find(
+			&cs, "node_os_version{id=\"a\",id_like=\"\",name=\"A\"}");
+		if (steps[i].version == 0)
+			ck_assert_ptr_null(v);
+		else
+			ck_assert_msg(v && v->value == steps[i].version,
+				      "step %zu", i);
+	}
+	collector_os.fini(&ctx);
+	buf_free(&ctx.buf);
+	free(cfg.rootfs);
+	cfg.rootfs = saved;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* ---- go_parse_float against strtod ----------------------------------- */
+
+/* go_parse_float(s) must give strtod(s) bit for bit (its short decimals
+ * skip strtod: goparse.c, goparse_exact_decimal). Mismatches are counted
+ * and the first one kept, and checked once at the end: a Check assertion
+ * per input would cost a write(2) each. */
+static size_t float_bad;
+static char float_first_bad[128];
+
+static void float_same(const char *s)
+{
+	double v, w = strtod(s, NULL);
+	int rc = go_parse_float(s, strlen(s), &v);
+	if (rc == 0 && memcmp(&v, &w, sizeof(v)) == 0)
+		return;
+	if (!float_bad++)
+		snprintf(float_first_bad, sizeof(float_first_bad),
+			 "\"%s\": rc %d, %.17g, strtod %.17g", s, rc, v, w);
+}
+
+static uint64_t float_rand_state = 0x9e3779b97f4a7c15u;
+static uint64_t float_rand(void)
+{
+	/* xorshift64*: the same inputs every run */
+	float_rand_state ^= float_rand_state >> 12;
+	float_rand_state ^= float_rand_state << 25;
+	float_rand_state ^= float_rand_state >> 27;
+	return float_rand_state * 0x2545f4914f6cdd1du;
+}
+
+START_TEST(test_exact_float)
+{
+	char s[96];
+	/* Every loadavg and PSI average there is: "%lu.%02lu", 0.00 to
+	 * 1023.99 (fs/proc/loadavg.c LOAD_INT/LOAD_FRAC, kernel/sched/psi.c
+	 * psi_show). */
+	for (unsigned i = 0; i < 1024; i++)
+		for (unsigned f = 0; f < 100; f++) {
+			snprintf(s, sizeof(s), "%u.%02u", i, f);
+			float_same(s);
+		}
+	/* Integers (meminfo kB, /proc/stat ticks) around every power of two
+	 * up to and past 2^53, where strtod takes over again. */
+	for (int b = 0; b < 64; b++)
+		for (int d = -3; d <= 3; d++) {
+			uint64_t v = ((uint64_t)1 << b) + (uint64_t)(int64_t)d;
+			snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+			float_same(s);
+		}
+	/* Hand-picked: signs, zeros, exponents at the edges of the fast
+	 * path, classic rounding cases. */
+	static const char *const picked[] = {
+		"0", "-0", "+0", "0.0", "-0.000", "00012.3400", ".5", "5.",
+		"0.1", "0.3", "2.675", "1e22", "1e23", "1e-22", "1e-23",
+		"9007199254740991", "9007199254740992", "9007199254740993",
+		"900719925474099.3", "4.35", "1.7976931348623157e308",
+		"4.9e-324", "123456789012345678901234567890", "1E+5", "1e-0",
+		"0.000000000000000000001", "99999999999999999999e-22",
+		"123.456e-3", "-1.5e+10", "8.589973e9",
+	};
+	for (size_t i = 0; i < sizeof(picked) / sizeof(picked[0]); i++)
+		float_same(picked[i]);
+	/* Random decimals: up to 20 digits, a fraction of up to 25 digits,
+	 * maybe an exponent, maybe a sign. */
+	for (int n = 0; n < 100000; n++) {
+		uint64_t r = float_rand();
+		size_t len = 0;
+		if (r & 1)
+			s[len++] = (r & 2) ? '-' : '+';
+		unsigned idig = (unsigned)((r >> 2) % 21);
+		unsigned fdig = (unsigned)((r >> 8) % 26);
+		bool dot = fdig || ((r >> 13) & 1);
+		if (!idig && !fdig)
+			idig = 1;
+		uint64_t q = float_rand();
+		for (unsigned i = 0; i < idig; i++, q /= 10) {
+			if (!q)
+				q = float_rand();
+			s[len++] = (char)('0' + q % 10);
+		}
+		if (dot)
+			s[len++] = '.';
+		for (unsigned i = 0; i < fdig; i++, q /= 10) {
+			if (!q)
+				q = float_rand();
+			s[len++] = (char)('0' + q % 10);
+		}
+		if ((r >> 14) % 4 == 0)
+			len += (size_t)snprintf(s + len, sizeof(s) - len, "e%d",
+						(int)((r >> 16) % 61) - 30);
+		s[len] = '\0';
+		float_same(s);
+	}
+	/* Go's syntax still rules: no hex through the fast path, no blanks,
+	 * no underscore. */
+	double v;
+	ck_assert_int_eq(go_parse_float("0x10p0", 6, &v), 0);
+	ck_assert(v == 16);
+	ck_assert_int_eq(go_parse_float("1_0", 3, &v), -EINVAL);
+	ck_assert_int_eq(go_parse_float(" 1", 2, &v), -EINVAL);
+	ck_assert_int_eq(go_parse_float("1e", 2, &v), -EINVAL);
+	ck_assert_int_eq(go_parse_float("1e400", 5, &v), -ERANGE);
+	ck_assert_msg(float_bad == 0, "%zu differ from strtod, first %s",
+		      float_bad, float_first_bad);
+}
+END_TEST
+
+/* ---- meminfo: the remembered layout ---------------------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One collector instance scraping a meminfo that changes under it gives,
+ * every time, what a fresh instance (the full parse) gives on that file:
+ * same keys with new values (the remembered layout), keys reordered,
+ * renamed, repeated, gaining a unit, a broken file and back. */
+START_TEST(test_meminfo_layout_changes)
+{
+	static const char *const files[] = {
+		"MemTotal: 100 kB\nMemFree: 50 kB\nActive(anon): 7 kB\nHugePages_Total: 0\nSwap_total: 3 kB\n",
+		"MemTotal: 101 kB\nMemFree: 49 kB\nActive(anon): 8 kB\nHugePages_Total: 1\nSwap_total: 4 kB\n",
+		"MemFree: 48 kB\nMemTotal: 101 kB\nActive(anon): 8 kB\nHugePages_Total: 1\nSwap_total: 4 kB\n",
+		"MemFree: 48 kB\nMemTotal: 101 kB\nActive(file): 9 kB\nHugePages_Total: 1\nSwap_total: 4 kB\n",
+		"MemFree: 48 kB\nMemTotal: 101 kB\nActive(file): 9 kB\nHugePages_Total: 1 kB\nSwap_total: 4 kB\n",
+		"MemFree: 48 kB\nMemTotal: 1 kB\nMemFree: 47 kB\n\nMemTotal: 2 kB\nZ: 5\n",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\n\nMemTotal: 3 kB\nZ: 6\n",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\nMemTotal: 3 kB\nZ: 6\nY: 1\n",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\nMemTotal: 3 kB\nZ: 6\n",
+		"MemFree: 46 kB\nMemTotal\n",
+		"",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\nMemTotal: 3 kB\nZ: 6\n",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\nMemTotal: 3 kB\nZ: x\n",
+		"MemFree: 46 kB\nMemTotal: 1 kB\nMemFree: 45 kB\nMemTotal: 3 kB\nZ: 7\n",
+	};
+	char dir[] = "/tmp/hw-meminfo.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/proc/meminfo", dir);
+	/* A heap copy, so that a failed assertion (which skips the rest)
+	 * still leaves teardown a config it can free. */
+	char *saved = cfg.procfs;
+	char procfs[PATH_MAX];
+	snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+	cfg.procfs = strdup(procfs);
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_meminfo.init(&ctx), 0);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		write_file(path, files[i]);
+		struct capture_sink fresh;
+		capture_init(&fresh);
+		int want = run_collector(&collector_meminfo, &cfg, NULL, &fresh);
+		capture_free(&cs);
+		capture_init(&cs);
+		int rc = collector_meminfo.collect(&ctx, &cs.sink);
+		ck_assert_msg(rc == want, "file %zu: %d, fresh %d", i, rc, want);
+		capture_assert_same(&cs, &fresh);
+		capture_free(&fresh);
+	}
+	/* what the last one says, by hand */
+	ck_assert(val("node_memory_MemFree_bytes") == 45 * 1024);
+	ck_assert(val("node_memory_MemTotal_bytes") == 3 * 1024);
+	ck_assert(val("node_memory_Z") == 7);
+	collector_meminfo.fini(&ctx);
+	buf_free(&ctx.buf);
+	free(cfg.procfs);
+	cfg.procfs = saved;
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
+/* ---- the live /proc and /sys, through kept descriptors ---------------- */
+
+/* Several scrapes of one instance of each collector on the real files:
+ * every scrape succeeds with the same series, and the counters read through
+ * the kept descriptors move. */
+START_TEST(test_live_rescrape)
+{
+	static const struct collector *const cols[] = {
+		&collector_cpu,      &collector_stat, &collector_loadavg,
+		&collector_pressure, &collector_meminfo, &collector_time,
+	};
+	for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
+		struct hw_ctx ctx = {.cfg = &cfg};
+		ck_assert_int_eq(cols[c]->init(&ctx), 0);
+		size_t n = 0;
+		double ctxt = 0;
+		for (int i = 0; i < 3; i++) {
+			capture_free(&cs);
+			capture_init(&cs);
+			int rc = cols[c]->collect(&ctx, &cs.sink);
+			if (cols[c] == &collector_pressure && rc == -ENOENT)
+				break; /* a kernel without PSI */
+			ck_assert_int_eq(rc, 0);
+			ck_assert_int_eq(cs.violations, 0);
+			ck_assert_uint_gt(cs.nsamples, 0);
+			if (i)
+				ck_assert_uint_eq(cs.nsamples, n);
+			n = cs.nsamples;
+			if (cols[c] == &collector_stat) {
+				double v = val("node_context_switches_total");
+				ck_assert(v > ctxt);
+				ctxt = v;
+				usleep(10000); /* a context switch or two */
+			}
+		}
+		cols[c]->fini(&ctx);
+		buf_free(&ctx.buf);
+	}
+}
+END_TEST
+
 static Suite *proc_suite(void)
 {
 	Suite *s = suite_create("collectors-proc");
@@ -372,6 +669,10 @@ static Suite *proc_suite(void)
 	tcase_add_test(tc, test_uname);
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_os);
+	tcase_add_test(tc, test_os_reread);
+	tcase_add_test(tc, test_exact_float);
+	tcase_add_test(tc, test_meminfo_layout_changes);
+	tcase_add_test(tc, test_live_rescrape);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,7 +10,12 @@
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <sys/mount.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include "hostwatch/collector.h"
 #include "testutil.h"
@@ -601,6 +606,261 @@ START_TEST(filesystem_bad_regex)
 }
 END_TEST
 
+/* ---- one instance over many scrapes ---------------------------------- */
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* One instance of c scraping <tree>/rel as it takes each of texts[] in
+ * turn gives, every time, exactly what a fresh instance gives on that
+ * file: what the collector remembers between scrapes (kept descriptors,
+ * a layout, filter verdicts by position, a parsed mounts file) never shows.
+ * The tree is on /tmp, so nothing is kept open there and every file change
+ * is seen. rootfs is /proc, whose statfs values stand still. */
+static void rescrape_same(const struct collector *c, const char *rel,
+			  const char *const *texts, size_t n)
+{
+	char dir[] = "/tmp/hw-rescrape.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char cmd[512], procfs[256], sysfs[256], path[512];
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc/1 %s/proc/net %s/sys",
+		 dir, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(procfs, sizeof(procfs), "%s/proc", dir);
+	snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	/* Heap copies, so that a failed assertion (which skips the rest)
+	 * still leaves teardown a config it can free. */
+	char *saved[3] = {cfg.procfs, cfg.sysfs, cfg.rootfs};
+	cfg.procfs = strdup(procfs);
+	cfg.sysfs = strdup(sysfs);
+	cfg.rootfs = strdup("/proc");
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(c->init(&ctx), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (texts[i])
+			write_text(path, texts[i]);
+		else
+			unlink(path); /* NULL: the file is gone */
+		struct capture_sink fresh;
+		capture_init(&fresh);
+		int want = run_collector(c, &cfg, NULL, &fresh);
+		capture_free(&cs);
+		capture_init(&cs);
+		int rc = c->collect(&ctx, &cs.sink);
+		ck_assert_msg(rc == want, "text %zu: %d, a fresh instance %d", i,
+			      rc, want);
+		ck_assert_int_eq(cs.violations, 0);
+		capture_assert_same(&cs, &fresh);
+		capture_free(&fresh);
+	}
+	c->fini(&ctx);
+	buf_free(&ctx.buf);
+	free(cfg.procfs);
+	free(cfg.sysfs);
+	free(cfg.rootfs);
+	cfg.procfs = saved[0];
+	cfg.sysfs = saved[1];
+	cfg.rootfs = saved[2];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(diskstats_rescrape)
+{
+	static const char *const texts[] = {
+		"8 0 sda 1 2 3 4 5 6 7 8 9 10 11\n7 0 loop0 1 1 1 1 1 1 1 1 1 1 1\n8 16 sdb 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n",
+		"8 0 sda 2 2 3 4 5 6 7 8 9 10 11\n7 0 loop0 1 1 1 1 1 1 1 1 1 1 1\n8 16 sdb 2 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n",
+		/* positions swap: loop0 where sda was */
+		"7 0 loop0 1 1 1 1 1 1 1 1 1 1 1\n8 0 sda 3 2 3 4 5 6 7 8 9 10 11\n8 16 sdb 3 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n",
+		"7 0 loop0 1 1 1 1 1 1 1 1 1 1 1\n8 0 sda 3 2 3 4 5 6 7 8 9 10 11\n8 16 sdb 3 2 3 4 5 6 7 8 9 10 11 12 13 14 15\n8 32 sdc 1 2 3 4 5 6 7 8 9 10 11\n",
+		"8 0 sda 4 2 3 4 5 6 7 8 9 10 11\n",
+		"8 0 sda 4 2 3 4 5 6 7 8 9 10 x\n",
+		NULL,
+		"8 0 sda 4 2 3 4 5 6 7 8 9 10 11\n8 0 sda 5 2 3 4 5 6 7 8 9 10 11\n",
+	};
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	rescrape_same(&collector_diskstats, "proc/diskstats", texts, n);
+	free(cfg.diskstats_device_include);
+	cfg.diskstats_device_include = strdup("^sd[ab]$");
+	rescrape_same(&collector_diskstats, "proc/diskstats", texts, n);
+}
+END_TEST
+
+START_TEST(netdev_rescrape)
+{
+#define H "Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n"
+	static const char *const texts[] = {
+		H "  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n    lo: 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n",
+		H "  eth0: 2 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n    lo: 2 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n",
+		H "    lo: 3 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n  eth0: 3 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+		H "    lo: 3 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n  eth1: 3 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n  eth0: 4 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+		NULL,
+		H "  eth0: 5 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n",
+	};
+#undef H
+	size_t n = sizeof(texts) / sizeof(texts[0]);
+	cfg.netdev_netlink = false;
+	rescrape_same(&collector_netdev, "proc/net/dev", texts, n);
+	free(cfg.netdev_device_exclude);
+	cfg.netdev_device_exclude = NULL;
+	cfg.netdev_device_include = strdup("^(lo|eth0)$");
+	rescrape_same(&collector_netdev, "proc/net/dev", texts, n);
+}
+END_TEST
+
+START_TEST(filesystem_rescrape)
+{
+	static const char *const texts[] = {
+		"rootfs / ext4 rw 0 0\nnone /self xfs ro 0 0\n/dev/x /nope ext4 rw 0 0\n",
+		"rootfs / ext4 rw 0 0\nnone /self xfs ro 0 0\n/dev/x /nope ext4 rw 0 0\n",
+		/* the same length, one byte changed */
+		"rootfs / ext4 rw 0 0\nnone /self xfs rw 0 0\n/dev/x /nope ext4 rw 0 0\n",
+		"rootfs / ext4 rw 0 0\nnone /sels xfs rw 0 0\n/dev/x /nope ext4 rw 0 0\n",
+		/* a remount read-write, and one more mount */
+		"rootfs / ext4 rw 0 0\nnone /self xfs rw 0 0\n/dev/x /nope ext4 rw 0 0\nnone /net/dev\\040x xfs rw 0 0\n",
+		/* excluded by type and by mount point, a duplicate */
+		"rootfs / ext4 rw 0 0\nnone /self xfs rw 0 0\nnone /self xfs ro 0 0\ntmpfs /t squashfs rw 0 0\nproc /proc proc rw 0 0\n",
+		"rootfs / ext4 rw 0 0\nnone /self\n",
+		"rootfs / ext4 rw 0 0\nnone /self xfs rw 0 0\n",
+		"",
+		NULL,
+		"rootfs / ext4 ro 0 0\n",
+	};
+	rescrape_same(&collector_filesystem, "proc/1/mounts", texts,
+		      sizeof(texts) / sizeof(texts[0]));
+}
+END_TEST
+
+/* The netlink socket kept between scrapes: found among our descriptors
+ * (AF_NETLINK, NETLINK_ROUTE), or -1. */
+static int netlink_route_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	int found = -1;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int fd = atoi(e->d_name), v;
+		socklen_t len = sizeof(v);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 &&
+		    v == AF_NETLINK &&
+		    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len) == 0 &&
+		    v == NETLINK_ROUTE)
+			found = fd;
+	}
+	closedir(d);
+	return found;
+}
+
+/* The rtnetlink socket outlives a scrape, and one that went bad (here: no
+ * longer a socket at all) fails that scrape only: the next one opens a new
+ * socket and succeeds. */
+START_TEST(netdev_netlink_socket_kept)
+{
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert(cfg.netdev_netlink);
+	ck_assert_int_eq(netlink_route_fd(), -1);
+	ck_assert_int_eq(collector_netdev.init(&ctx), 0);
+	ck_assert_int_eq(collector_netdev.collect(&ctx, &cs.sink), 0);
+	int fd = netlink_route_fd();
+	ck_assert_int_ge(fd, 0);
+	size_t n = cs.nsamples;
+	capture_free(&cs);
+	capture_init(&cs);
+	ck_assert_int_eq(collector_netdev.collect(&ctx, &cs.sink), 0);
+	ck_assert_int_eq(netlink_route_fd(), fd);
+	ck_assert_uint_eq(cs.nsamples, n);
+	/* Break it behind the collector's back. */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(null, 0);
+	ck_assert_int_eq(dup2(null, fd), fd);
+	close(null);
+	capture_free(&cs);
+	capture_init(&cs);
+	ck_assert_int_lt(collector_netdev.collect(&ctx, &cs.sink), 0);
+	ck_assert_int_eq(netlink_route_fd(), -1); /* closed, not kept */
+	capture_free(&cs);
+	capture_init(&cs);
+	ck_assert_int_eq(collector_netdev.collect(&ctx, &cs.sink), 0);
+	ck_assert_int_ge(netlink_route_fd(), 0);
+	ck_assert_uint_eq(cs.nsamples, n);
+	collector_netdev.fini(&ctx);
+	buf_free(&ctx.buf);
+	ck_assert_int_eq(netlink_route_fd(), -1);
+}
+END_TEST
+
+
+/* On the live /proc the mounts file is kept open and only read again after
+ * poll() reports a mount event: a tmpfs mounted and unmounted between two
+ * scrapes of one instance must still show up and go away at once. */
+static bool fs_has_mountpoint(const struct capture_sink *c, const char *mp)
+{
+	char key[512];
+	for (size_t i = 0; i < c->nsamples; i++) {
+		snprintf(key, sizeof(key), "mountpoint=\"%s\"", mp);
+		if (strncmp(c->samples[i].key, "node_filesystem_size_bytes{",
+			    27) == 0 &&
+		    strstr(c->samples[i].key, key))
+			return true;
+	}
+	return false;
+}
+
+START_TEST(filesystem_live_mount_events)
+{
+	char dir[] = "/tmp/hw-mountev.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *saved[3] = {cfg.procfs, cfg.sysfs, cfg.rootfs};
+	cfg.procfs = strdup("/proc");
+	cfg.sysfs = strdup("/sys");
+	cfg.rootfs = strdup("/");
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_filesystem.init(&ctx), 0);
+	bool can_mount = true;
+	for (int round = 0; round < 3; round++) {
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_filesystem.collect(&ctx, &cs.sink), 0);
+		bool want = round == 1;
+		ck_assert_msg(fs_has_mountpoint(&cs, dir) == want,
+			      "round %d: %s %s", round, dir,
+			      want ? "missing" : "still there");
+		/* A second scrape with no event in between gives the same. */
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_filesystem.collect(&ctx, &cs.sink), 0);
+		ck_assert(fs_has_mountpoint(&cs, dir) == want);
+		if (round == 0 && mount("hwtest", dir, "tmpfs", 0, "size=1m") < 0) {
+			can_mount = false; /* not root: nothing to show */
+			break;
+		}
+		if (round == 1)
+			ck_assert_int_eq(umount(dir), 0);
+	}
+	collector_filesystem.fini(&ctx);
+	buf_free(&ctx.buf);
+	rmdir(dir);
+	free(cfg.procfs);
+	free(cfg.sysfs);
+	free(cfg.rootfs);
+	cfg.procfs = saved[0];
+	cfg.sysfs = saved[1];
+	cfg.rootfs = saved[2];
+	if (!can_mount)
+		fprintf(stderr, "filesystem_live_mount_events: cannot mount, "
+				"only the steady state was checked\n");
+}
+END_TEST
+
 static Suite *sys_suite(void)
 {
 	Suite *s = suite_create("collectors-sys");
@@ -622,6 +882,11 @@ static Suite *sys_suite(void)
 	tcase_add_test(tc, filesystem_broken);
 	tcase_add_test(tc, filesystem_reuse);
 	tcase_add_test(tc, filesystem_bad_regex);
+	tcase_add_test(tc, diskstats_rescrape);
+	tcase_add_test(tc, netdev_rescrape);
+	tcase_add_test(tc, filesystem_rescrape);
+	tcase_add_test(tc, filesystem_live_mount_events);
+	tcase_add_test(tc, netdev_netlink_socket_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -72,6 +72,12 @@ static void assert_defaults(const struct hw_config *c)
 	ck_assert_ptr_null(c->netdev_device_include);
 	ck_assert_str_eq(c->netdev_device_exclude, DEF_NETDEV_DEVICE_EXCLUDE);
 	ck_assert(c->netdev_netlink);
+	ck_assert_ptr_null(c->cgroupfs);
+	ck_assert_str_eq(c->cgroup_root, "/");
+	ck_assert_uint_eq(c->cgroup_max_depth, 3);
+	ck_assert_str_eq(c->cgroup_include, DEF_CGROUP_INCLUDE);
+	ck_assert_ptr_null(c->cgroup_exclude);
+	ck_assert_uint_eq(c->n_procgroups, 0);
 }
 
 static bool enabled(const char *name)
@@ -144,6 +150,45 @@ START_TEST(test_every_key)
 	ck_assert_ptr_null(cfg.netdev_device_include); /* empty: none */
 	ck_assert_str_eq(cfg.netdev_device_exclude, "^(lo|docker\\d+)$");
 	ck_assert(!cfg.netdev_netlink);
+}
+END_TEST
+
+START_TEST(test_procgroups_cgroup)
+{
+	ck_assert_int_eq(LOAD("--config.file=" CONF "procgroups.conf"), 0);
+	ck_assert_str_eq(errtext, "");
+	ck_assert_str_eq(cfg.cgroup_root, "/system.slice");
+	ck_assert_uint_eq(cfg.cgroup_max_depth, 5);
+	ck_assert_str_eq(cfg.cgroup_include, "\\.service$");
+	ck_assert_str_eq(cfg.cgroup_exclude,
+			 "^/system\\.slice/(systemd-journald|cron)\\.service$");
+	ck_assert_uint_eq(cfg.n_procgroups, 4);
+	const struct hw_procgroup *g = cfg.procgroups;
+	ck_assert_str_eq(g[0].name, "web");
+	ck_assert_uint_eq(g[0].line, 9);
+	ck_assert_str_eq(g[0].comm, "^(gunicorn|uvicorn)$");
+	ck_assert_str_eq(g[0].cmdline, "myapp\\.wsgi");
+	ck_assert_ptr_null(g[0].exe);
+	ck_assert(!g[0].has_user);
+	/* Blanks between "process" and the name do not count; inside do. */
+	ck_assert_str_eq(g[1].name, "worker queue");
+	ck_assert_str_eq(g[1].exe, "^/usr/bin/python3");
+	ck_assert(g[1].has_user);
+	ck_assert_uint_eq(g[1].uid, 0);
+	ck_assert_str_eq(g[2].name, "sshd");
+	ck_assert_str_eq(g[2].pidfile, "/run/sshd.pid");
+	ck_assert_str_eq(g[3].cgroup, "/system\\.slice/api\\.service$");
+	ck_assert_uint_eq(g[3].uid, 12345);
+	ck_assert_str_eq(g[3].cmdline, "^python3 -muvicorn");
+	/* Flags override the file's [cgroup] options like any other. */
+	config_free(&cfg);
+	ck_assert_int_eq(LOAD("--config.file=" CONF "procgroups.conf",
+			      "--collector.cgroup.max-depth=1",
+			      "--path.cgroupfs=/host/sys/fs/cgroup"),
+			 0);
+	ck_assert_uint_eq(cfg.cgroup_max_depth, 1);
+	ck_assert_str_eq(cfg.cgroupfs, "/host/sys/fs/cgroup");
+	ck_assert_uint_eq(cfg.n_procgroups, 4);
 }
 END_TEST
 
@@ -505,6 +550,39 @@ static const struct {
 	{"bad-regex.conf", {NULL},
 	 "%s:2: [filesystem] fs_types_exclude: \"^(tmpfs\" is not a valid "
 	 "regular expression: "},
+	{"bad-process-regex.conf", {NULL},
+	 "%s:2: [process web] comm: \"(unclosed\" is not a valid regular "
+	 "expression: "},
+	{"bad-process-regex-cont.conf", {NULL},
+	 "%s:2: [process web] comm: \"^a(b\" is not a valid regular "
+	 "expression: "},
+	{"bad-process-noselector.conf", {NULL},
+	 "%s:2: [process web]: no selector: give at least one of comm, exe, "
+	 "cmdline, cgroup, pidfile, user"},
+	{"bad-process-noname.conf", {NULL},
+	 "%s:1: [process ]: a name is missing: write [process NAME]"},
+	{"bad-process-dup.conf", {NULL},
+	 "%s:3: [process web]: defined again (first at line 1)"},
+	{"bad-process-key.conf", {NULL},
+	 "%s:2: [process web] color: unknown key (comm, exe, cmdline, cgroup, "
+	 "pidfile, user)"},
+	{"bad-process-user.conf", {NULL},
+	 "%s:2: [process web] user: \"no-such-user-hw\" is not a user on this "
+	 "host"},
+	{"bad-process-pidfile.conf", {NULL},
+	 "%s:2: [process web] pidfile: \"run/web.pid\" is not an absolute "
+	 "path"},
+	{"bad-process-twice.conf", {NULL},
+	 "%s:3: [process web] comm: given twice"},
+	{"bad-process-cont.conf", {NULL},
+	 "%s:3: [process web] pidfile: indented line continues the value, "
+	 "which only regex keys may do"},
+	{"bad-process-kind.conf", {NULL}, "%s:1: unknown section [processes]"},
+	{"bad-cgroup-depth.conf", {NULL},
+	 "%s:2: [cgroup] max_depth: \"65\" is out of range (0..64)"},
+	{NULL, {"--collector.cgroup.include=(x"},
+	 "flag --collector.cgroup.include: \"(x\" is not a valid regular "
+	 "expression: "},
 	{"bad-regex-cont.conf", {NULL},
 	 "%s:2: [filesystem] fs_types_exclude: \"^(tmpfs|ext4\" is not a "
 	 "valid regular expression: "},
@@ -649,6 +727,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_udev_netlink);
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_procgroups_cgroup);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);
 	return s;

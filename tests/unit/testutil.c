@@ -134,6 +134,27 @@ void capture_assert_family(const struct capture_sink *cs, const char *name,
 	ck_assert_int_eq(f->type, type);
 }
 
+void capture_assert_same(const struct capture_sink *a,
+			 const struct capture_sink *b)
+{
+	ck_assert_uint_eq(a->nfamilies, b->nfamilies);
+	for (size_t i = 0; i < a->nfamilies; i++) {
+		ck_assert_str_eq(a->families[i].name, b->families[i].name);
+		ck_assert_str_eq(a->families[i].help, b->families[i].help);
+		ck_assert_int_eq(a->families[i].type, b->families[i].type);
+		ck_assert_uint_eq(a->families[i].nsamples,
+				  b->families[i].nsamples);
+	}
+	ck_assert_uint_eq(a->nsamples, b->nsamples);
+	for (size_t i = 0; i < a->nsamples; i++) {
+		ck_assert_str_eq(a->samples[i].key, b->samples[i].key);
+		ck_assert_msg(memcmp(&a->samples[i].value, &b->samples[i].value,
+				     sizeof(double)) == 0,
+			      "%s: %.17g vs %.17g", a->samples[i].key,
+			      a->samples[i].value, b->samples[i].value);
+	}
+}
+
 int run_collector(const struct collector *c, struct hw_config *cfg,
 		  const char *root, struct capture_sink *cs)
 {

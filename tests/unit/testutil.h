@@ -56,6 +56,12 @@ double capture_value(const struct capture_sink *cs, const char *key);
 void capture_assert_family(const struct capture_sink *cs, const char *name,
 			   const char *help, enum hw_type type);
 
+/* Fail the running Check test unless a and b hold the same families (name,
+ * help, type, in order) and the same samples (key, value bit for bit, in
+ * order). */
+void capture_assert_same(const struct capture_sink *a,
+			 const struct capture_sink *b);
+
 /* Run one collector against a fixture tree: procfs=<root>/proc,
  * sysfs=<root>/sys, rootfs=<root>/root (or the paths given in cfg when root is
  * NULL). Returns what collect() returned; init/fini are called around it. */

@@ -1,0 +1,119 @@
+/* The physical floor of a process_groups scan, for bench/procgroups.sh: the
+ * system calls a steady-state scan makes, and nothing else (no parsing, no
+ * table, no output, no HTTP), in a tight loop.
+ *
+ *   procgroups_floor PROCFS ITERATIONS PID...
+ *
+ * prints two lines, CPU milliseconds per iteration (CLOCK_PROCESS_CPUTIME_ID):
+ *   kept MS   exactly hostwatch's steady state: lseek + getdents64 of
+ *             PROCFS through a 32 KiB buffer until it returns 0; for each
+ *             PID one pread of its kept stat and status descriptors and
+ *             lseek + getdents64 of its kept fd/ until 0
+ *   open MS   the same files opened, read and closed every time (what a
+ *             plain exporter does, and hostwatch past its kept limit)
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DENTS 32768 /* PG_DENTS_SIZE */
+#define FILEBUF 4096
+
+static char dents[DENTS];
+static char buf[FILEBUF];
+
+static double cpu_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static void drain_dir(int fd)
+{
+	lseek(fd, 0, SEEK_SET);
+	while (getdents64(fd, dents, sizeof(dents)) > 0)
+		;
+}
+
+static int open_at(int dirfd, int pid, const char *name, int flags)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "%d/%s", pid, name);
+	int fd = openat(dirfd, path, flags | O_CLOEXEC);
+	if (fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s PROCFS ITERATIONS PID...\n", argv[0]);
+		return 2;
+	}
+	int procfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	long iters = strtol(argv[2], NULL, 10);
+	int n = argc - 3;
+	int *pid = calloc((size_t)n + 1, sizeof(*pid));
+	int *fstat_ = calloc((size_t)n + 1, sizeof(int));
+	int *fstatus = calloc((size_t)n + 1, sizeof(int));
+	int *fdir = calloc((size_t)n + 1, sizeof(int));
+	if (!pid || !fstat_ || !fstatus || !fdir)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		pid[i] = atoi(argv[3 + i]);
+		fstat_[i] = open_at(procfd, pid[i], "stat", O_RDONLY);
+		fstatus[i] = open_at(procfd, pid[i], "status", O_RDONLY);
+		fdir[i] = open_at(procfd, pid[i], "fd", O_RDONLY | O_DIRECTORY);
+	}
+
+	/* The two kinds alternate, iteration by iteration, so that a change
+	 * of load on the machine weighs on both alike. */
+	double kept = 0, opened = 0;
+	for (long it = 0; it < iters; it++) {
+		double t0 = cpu_ms();
+		drain_dir(procfd);
+		for (int i = 0; i < n; i++) {
+			if (pread(fstat_[i], buf, sizeof(buf) - 1, 0) <= 0 ||
+			    pread(fstatus[i], buf, sizeof(buf) - 1, 0) <= 0) {
+				fprintf(stderr, "pid %d went away\n", pid[i]);
+				return 1;
+			}
+			drain_dir(fdir[i]);
+		}
+		double t1 = cpu_ms();
+		drain_dir(procfd);
+		for (int i = 0; i < n; i++) {
+			int fd = open_at(procfd, pid[i], "stat", O_RDONLY);
+			if (read(fd, buf, sizeof(buf) - 1) <= 0)
+				return 1;
+			close(fd);
+			fd = open_at(procfd, pid[i], "status", O_RDONLY);
+			if (read(fd, buf, sizeof(buf) - 1) <= 0)
+				return 1;
+			close(fd);
+			fd = open_at(procfd, pid[i], "fd", O_RDONLY | O_DIRECTORY);
+			drain_dir(fd);
+			close(fd);
+		}
+		double t2 = cpu_ms();
+		kept += t1 - t0;
+		opened += t2 - t1;
+	}
+	kept /= (double)iters;
+	opened /= (double)iters;
+	printf("kept %.6f\nopen %.6f\n", kept, opened);
+	return 0;
+}

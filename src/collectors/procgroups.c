@@ -1,0 +1,501 @@
+/* process_groups: the [process NAME] sections as process-exporter's
+ * namedprocess_namegroup_* families (collector/process_collector.go), plus
+ * hostwatch_process_group_up and hostwatch_process_group_restarts_total.
+ *
+ * A scan lists <procfs> once (getdents64: numeric names are processes, never
+ * threads) and merges the listing, sorted by PID, with the table of the
+ * previous scan. The table remembers every process examined, so only a new
+ * one has its selectors read, lazily and in group order (first group wins,
+ * every selector of a group must match: process-exporter ANDs its
+ * matchers). A process that matched no group costs nothing more while its
+ * directory's inode number stays the same:
+ *
+ * procfs gives /proc/PID the inode of a task's proc inode, numbered by
+ * get_next_ino() when it is instantiated (proc_pid_make_inode), and a dead
+ * task's dentry is dropped (pid_delete_dentry), so a new process under a
+ * reused PID always gets a new number. Measured on this kernel (6.18.44,
+ * getdents64 of /proc next to stat(2) of /proc/PID): repeated listings gave
+ * a live process the same d_ino (330047, = st_ino); after
+ * `echo 2 > /proc/sys/vm/drop_caches` the same process came back as 331249
+ * (its dentry was evicted); the same PID reused by a new process (forced
+ * through /proc/sys/kernel/ns_last_pid) came back as 330085. PID 1 kept
+ * 625 throughout. So an unchanged (PID, d_ino) is the same process and is
+ * not read at all; a changed d_ino re-reads /proc/PID/stat and compares the
+ * start time (field 22): equal means the same process whose dentry was
+ * evicted. The only false "same" is a PID reused exactly when
+ * get_next_ino() has wrapped its 32 bits back to the old number. On any
+ * other filesystem (a fixture tree) inode numbers prove nothing, and every
+ * PID's stat is read on every scan instead.
+ *
+ * A process is matched once, when it is new, like process-exporter without
+ * -recheck; except one first seen in its first second (PG_YOUNG_SECONDS),
+ * which may not have called execve() yet, and one whose group depends on a
+ * pid file, which is re-read every scan.
+ *
+ * Processes in a group are read on every scan (stat, VmSwap of status, the
+ * entries of fd/). On procfs their descriptors are kept open between scans
+ * for up to PG_KEPT_PROCS_MAX processes (pread from 0 regenerates a
+ * single_open file, readfile.h's kept files): an open descriptor follows
+ * its struct pid, so after the process is gone it fails with ESRCH and is
+ * reopened by path, which the start time then tells apart. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/magic.h>
+
+#include "hostwatch/collector.h"
+#include "hostwatch/log.h"
+#include "hostwatch/readfile.h"
+#include "hostwatch/regex.h"
+
+#include "procgroups.h"
+
+static bool pg_vanished(int rc)
+{
+	return rc == -ENOENT || rc == -ESRCH;
+}
+
+static void pg_soft(struct pg_state *st, int rc)
+{
+	if (rc < 0 && st->soft_rc == 0)
+		st->soft_rc = rc;
+}
+
+/* ---- the scan ----------------------------------------------------------- */
+
+static void pg_out(struct pg_state *st, const struct pg_proc *e)
+{
+	st->next[st->nnext++] = *e; /* room made before the merge */
+}
+
+/* e is the process now at its PID (identity checked), ps its stat: match
+ * it when asked, read its values when it is in a group, and keep it. */
+static void pg_settle(struct pg_state *st, struct pg_proc *e,
+		      const struct pg_stat *ps, bool match)
+{
+	if (match) {
+		int g = pg_classify(st, e->pid, ps);
+		uint64_t young = (uint64_t)PG_YOUNG_SECONDS * (uint64_t)st->clk_tck;
+		if (ps->start <= st->now_ticks && st->now_ticks - ps->start < young)
+			e->flags |= PG_RECHECK;
+		else
+			e->flags &= (uint16_t)~PG_RECHECK;
+		if (g != e->group) {
+			pg_leave(st, e);
+			if (g != PG_NONE) {
+				int rc = pg_join(st, e, g);
+				pg_soft(st, rc);
+			}
+		}
+	}
+	if (e->group != PG_NONE) {
+		int rc = pg_member_update(st, e, ps);
+		if (pg_vanished(rc)) {
+			pg_leave(st, e);
+			return;
+		}
+		pg_soft(st, rc);
+	}
+	pg_out(st, e);
+}
+
+/* A PID not in the table, or one whose process was replaced; ps is its
+ * stat when the caller has read it already. */
+static void pg_new(struct pg_state *st, int32_t pid, uint64_t ino,
+		   const struct pg_stat *ps)
+{
+	struct pg_proc e = {.pid = pid, .ino = ino, .member = -1,
+			    .group = PG_NONE};
+	struct pg_stat own;
+	if (!ps) {
+		int rc = pg_read_stat(st, &e, &own);
+		if (pg_vanished(rc))
+			return;
+		if (rc == -EACCES || rc == -EPERM) {
+			/* hidepid=1: listed, not readable. Matches nothing. */
+			e.flags = PG_UNREADABLE;
+			pg_out(st, &e);
+			return;
+		}
+		if (rc < 0) {
+			pg_soft(st, rc);
+			return;
+		}
+		ps = &own;
+	}
+	e.start = ps->start;
+	pg_settle(st, &e, ps, true);
+}
+
+/* A PID that was in the table and is still listed. */
+static void pg_existing(struct pg_state *st, struct pg_proc *e, uint64_t ino)
+{
+	bool match = (e->flags & PG_RECHECK) || pg_dynamic(st, e);
+	if (e->group == PG_NONE && !match && st->trust_ino && e->ino == ino) {
+		pg_out(st, e);
+		return;
+	}
+	struct pg_stat ps;
+	int rc = pg_read_stat(st, e, &ps);
+	if (pg_vanished(rc)) {
+		pg_leave(st, e);
+		return;
+	}
+	if ((rc == -EACCES || rc == -EPERM) && e->group == PG_NONE) {
+		e->ino = ino;
+		e->flags = PG_UNREADABLE;
+		pg_out(st, e);
+		return;
+	}
+	if (rc < 0) {
+		/* Keep what we had: the next scan may read it again. */
+		pg_soft(st, rc);
+		pg_out(st, e);
+		return;
+	}
+	if ((e->flags & PG_UNREADABLE) || ps.start != e->start) {
+		/* A new process under the old PID. */
+		pg_leave(st, e);
+		pg_new(st, e->pid, ino, &ps);
+		return;
+	}
+	e->ino = ino;
+	pg_settle(st, e, &ps, match);
+}
+
+static int pg_grow_tables(struct pg_state *st, size_t need)
+{
+	if (need <= st->cap)
+		return 0;
+	size_t cap = st->cap ? st->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	struct pg_proc *a = realloc(st->procs, cap * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	st->procs = a;
+	struct pg_proc *b = realloc(st->next, cap * sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	st->next = b;
+	st->cap = cap;
+	return 0;
+}
+
+/* Merge this scan's listing with the table; both are sorted by PID. */
+static void pg_merge(struct pg_state *st)
+{
+	const struct pg_listent *l = st->list.v;
+	size_t nl = st->list.n, i = 0, j = 0;
+	st->nnext = 0;
+	while (i < st->nprocs || j < nl) {
+		if (j == nl || (i < st->nprocs && st->procs[i].pid < l[j].pid)) {
+			pg_leave(st, &st->procs[i++]); /* gone */
+		} else if (i == st->nprocs || l[j].pid < st->procs[i].pid) {
+			pg_new(st, l[j].pid, l[j].ino, NULL);
+			j++;
+		} else {
+			pg_existing(st, &st->procs[i++], l[j++].ino);
+		}
+	}
+	struct pg_proc *t = st->procs;
+	st->procs = st->next;
+	st->next = t;
+	st->nprocs = st->nnext;
+}
+
+static int pg_state_index(char state)
+{
+	switch (state) {
+	case 'R':
+		return PG_RUNNING;
+	case 'S':
+		return PG_SLEEPING;
+	case 'D':
+		return PG_WAITING;
+	case 'Z':
+		return PG_ZOMBIE;
+	default:
+		return PG_OTHER;
+	}
+}
+
+/* Totals per group, and the restart rule: a group that has processes now,
+ * had some before, and kept none of those it had at its last non-empty
+ * scan was restarted (once, however many times it happened in between). */
+static void pg_account(struct pg_state *st)
+{
+	for (unsigned i = 0; i < st->ngroups; i++) {
+		struct pg_group *g = &st->groups[i];
+		g->n = g->threads = g->vsize = g->rss = g->swap_kb = g->fds = 0;
+		g->utime = g->gone_utime;
+		g->stime = g->gone_stime;
+		g->oldest = UINT64_MAX;
+		memset(g->states, 0, sizeof(g->states));
+		g->shares = false;
+	}
+	for (size_t i = 0; i < st->nprocs; i++) {
+		const struct pg_proc *e = &st->procs[i];
+		if (e->group == PG_NONE)
+			continue;
+		struct pg_group *g = &st->groups[e->group];
+		struct pg_member *m = &st->members[e->member];
+		g->n++;
+		g->utime += m->utime;
+		g->stime += m->stime;
+		g->threads += m->threads;
+		g->vsize += m->vsize;
+		g->rss += m->rss;
+		g->swap_kb += m->swap_kb;
+		g->fds += m->fds;
+		g->states[pg_state_index(m->state)]++;
+		if (e->start < g->oldest)
+			g->oldest = e->start;
+		if (m->prev_scan && m->prev_scan == g->last_nonempty)
+			g->shares = true;
+		m->prev_scan = st->scan;
+	}
+	for (unsigned i = 0; i < st->ngroups; i++) {
+		struct pg_group *g = &st->groups[i];
+		if (!g->n)
+			continue;
+		if (g->last_nonempty && !g->shares)
+			g->restarts++;
+		g->last_nonempty = st->scan;
+	}
+}
+
+/* ---- life cycle --------------------------------------------------------- */
+
+/* btime of <procfs>/stat, read once: the kernel derives it from the
+ * current wall clock minus uptime, so it can move by a second between
+ * reads, and a start time must not. */
+static int pg_read_btime(struct pg_state *st)
+{
+	int rc = readfile_text_path(st->cfg->procfs, "stat", st->buf,
+				    PG_PROCSTAT_MAX);
+	if (rc < 0)
+		return rc;
+	for (const char *l = st->buf->data; *l; l = next_line(l)) {
+		if (strncmp(l, "btime ", 6) == 0) {
+			const char *p = l + 6;
+			if (parse_u64(&p, &st->btime) < 0)
+				return -EINVAL;
+			st->have_btime = true;
+			return 0;
+		}
+	}
+	return -ENODATA;
+}
+
+static int pg_open_procfs(struct pg_state *st)
+{
+	if (st->procfd >= 0)
+		return 0;
+	int fd = open(st->cfg->procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct statfs sf;
+	st->procfd = fd;
+	st->on_procfs = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	st->trust_ino = st->force_trust_ino >= 0 ? st->force_trust_ino != 0
+						 : st->on_procfs;
+	return 0;
+}
+
+static void pg_release_procfs(struct pg_state *st)
+{
+	if (st->procfd >= 0 && !st->on_procfs) {
+		close(st->procfd);
+		st->procfd = -1;
+	}
+}
+
+static void pg_read_pidfiles(struct pg_state *st)
+{
+	for (unsigned i = 0; i < st->npidfile; i++) {
+		struct pg_group *g = &st->groups[st->pidfile[i]];
+		char text[32];
+		g->pidfile_pid = 0;
+		if (readfile_small(AT_FDCWD, g->cfg->pidfile, text,
+				   sizeof(text)) < 0)
+			continue;
+		const char *p = text;
+		uint64_t pid;
+		/* Blanks around the number are fine; anything else is no PID. */
+		if (parse_u64(&p, &pid) == 0 && pid > 0 && pid <= INT32_MAX &&
+		    *skip_blanks(p) == '\0')
+			g->pidfile_pid = (int32_t)pid;
+	}
+}
+
+static uint64_t pg_boottime_ticks(const struct pg_state *st)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * (uint64_t)st->clk_tck +
+	       (uint64_t)ts.tv_nsec / (1000000000u / (uint64_t)st->clk_tck);
+}
+
+static int pg_collect(struct hw_ctx *ctx, struct sink *sink)
+{
+	struct pg_state *st = ctx->priv;
+	if (!st)
+		return 0; /* no [process] sections */
+	st->buf = &ctx->buf;
+	st->soft_rc = 0;
+	int rc = 0;
+	if (!st->have_btime && (rc = pg_read_btime(st)) < 0)
+		return rc;
+	if ((rc = pg_open_procfs(st)) < 0)
+		return rc;
+	rc = pg_list_procs(st->procfd, &st->list);
+	if (rc < 0 && st->on_procfs && rc != -ENOMEM) {
+		/* The kept descriptor went bad: open it once more. */
+		close(st->procfd);
+		st->procfd = -1;
+		if ((rc = pg_open_procfs(st)) == 0)
+			rc = pg_list_procs(st->procfd, &st->list);
+	}
+	if (rc == 0)
+		rc = pg_grow_tables(st, st->list.n);
+	if (rc < 0) {
+		pg_release_procfs(st);
+		return rc;
+	}
+	st->scan++;
+	st->now_ticks = pg_boottime_ticks(st);
+	pg_read_pidfiles(st);
+	pg_merge(st);
+	pg_release_procfs(st);
+	pg_account(st);
+	pg_emit(st, sink);
+	return st->soft_rc;
+}
+
+static void pg_fini(struct hw_ctx *ctx)
+{
+	struct pg_state *st = ctx->priv;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nprocs; i++)
+		if (st->procs[i].member >= 0)
+			pg_member_free(st, st->procs[i].member);
+	for (unsigned i = 0; st->groups && i < st->ngroups; i++) {
+		hw_regex_free(&st->groups[i].comm);
+		hw_regex_free(&st->groups[i].exe);
+		hw_regex_free(&st->groups[i].cmdline);
+		hw_regex_free(&st->groups[i].cgroup);
+	}
+	if (st->procfd >= 0)
+		close(st->procfd);
+	pg_listing_free(&st->list);
+	buf_free(&st->cgbuf);
+	free(st->members);
+	free(st->procs);
+	free(st->next);
+	free(st->order);
+	free(st->pidfile);
+	free(st->groups);
+	free(st);
+	ctx->priv = NULL;
+}
+
+/* Group indices by name (insertion sort: at most 256 sections), the order
+ * client_golang sorts samples in. */
+static void pg_sort_groups(struct pg_state *st)
+{
+	for (unsigned i = 1; i < st->ngroups; i++) {
+		unsigned v = st->order[i], j = i;
+		for (; j > 0 && strcmp(st->groups[st->order[j - 1]].cfg->name,
+				       st->groups[v].cfg->name) > 0;
+		     j--)
+			st->order[j] = st->order[j - 1];
+		st->order[j] = v;
+	}
+}
+
+static int pg_compile(struct hw_regex *re, const struct hw_procgroup *c,
+		      const char *key, const char *pattern)
+{
+	char err[256];
+	if (!pattern)
+		return 0;
+	if (hw_regex_compile(re, pattern, err, sizeof(err)) < 0) {
+		log_error("[process %s] %s: %s", c->name, key, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int pg_init(struct hw_ctx *ctx)
+{
+	const struct hw_config *cfg = ctx->cfg;
+	if (cfg->n_procgroups == 0)
+		return 0;
+	struct pg_state *st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ctx->priv = st;
+	st->cfg = cfg;
+	st->procfd = -1;
+	st->force_trust_ino = -1;
+	st->free_member = -1;
+	st->ngroups = cfg->n_procgroups;
+	st->groups = calloc(st->ngroups, sizeof(*st->groups));
+	st->order = calloc(st->ngroups, sizeof(*st->order));
+	st->pidfile = calloc(st->ngroups, sizeof(*st->pidfile));
+	if (!st->groups || !st->order || !st->pidfile) {
+		pg_fini(ctx);
+		return -ENOMEM;
+	}
+	int rc = 0;
+	for (unsigned i = 0; i < st->ngroups && rc == 0; i++) {
+		struct pg_group *g = &st->groups[i];
+		const struct hw_procgroup *c = &cfg->procgroups[i];
+		g->cfg = c;
+		st->order[i] = i;
+		if (c->pidfile)
+			st->pidfile[st->npidfile++] = i;
+		if ((rc = pg_compile(&g->comm, c, "comm", c->comm)) == 0 &&
+		    (rc = pg_compile(&g->exe, c, "exe", c->exe)) == 0 &&
+		    (rc = pg_compile(&g->cmdline, c, "cmdline", c->cmdline)) == 0)
+			rc = pg_compile(&g->cgroup, c, "cgroup", c->cgroup);
+	}
+	if (rc < 0) {
+		pg_fini(ctx);
+		return rc;
+	}
+	pg_sort_groups(st);
+
+	st->clk_tck = sysconf(_SC_CLK_TCK);
+	if (st->clk_tck <= 0)
+		st->clk_tck = 100; /* USER_HZ on every Linux architecture */
+	st->page_size = sysconf(_SC_PAGESIZE);
+	if (st->page_size <= 0)
+		st->page_size = 4096;
+	/* A quarter of the descriptor limit at most, 3 per process. */
+	struct rlimit rl;
+	rlim_t limit = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 1024;
+	st->kept_max = limit / 12 < PG_KEPT_PROCS_MAX ? (unsigned)(limit / 12)
+						      : PG_KEPT_PROCS_MAX;
+	return 0;
+}
+
+const struct collector collector_process_groups = {
+	.name = "process_groups",
+	.enabled_by_default = true,
+	.init = pg_init,
+	.collect = pg_collect,
+	.fini = pg_fini,
+};
