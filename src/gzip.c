@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include <zlib.h>
@@ -14,6 +15,32 @@
 /* Level 1 everywhere: the host's CPU matters more than bytes on the LAN, and
  * a 27 KB body still shrinks about fivefold. */
 #define GZIP_LEVEL 1
+
+/* The state is per thread (the HTTP threads compress concurrently); a
+ * thread-specific key whose destructor frees it when the thread exits, as
+ * libmicrohttpd's threads do when the daemon stops or reloads its
+ * listeners, so no thread's 200-300 KB is left behind. */
+static pthread_key_t release_key;
+static pthread_once_t release_once = PTHREAD_ONCE_INIT;
+
+static void release_at_exit(void *unused)
+{
+	(void)unused;
+	gzip_thread_release();
+}
+
+static void release_key_create(void)
+{
+	(void)pthread_key_create(&release_key, release_at_exit);
+}
+
+/* Arrange for gzip_thread_release at this thread's exit (its value only
+ * needs to be non-NULL for the destructor to run). */
+static void release_on_exit(void)
+{
+	pthread_once(&release_once, release_key_create);
+	(void)pthread_setspecific(release_key, &release_key);
+}
 
 /* One zlib stream per thread, reset between responses. zlib's default window
  * and memLevel: on a 27 KB scrape body they deflate ~25% faster than an
@@ -32,6 +59,7 @@ static int gzip_zlib(const struct hw_buf *in, struct hw_buf *out)
 			zs = NULL;
 			return -ENOMEM;
 		}
+		release_on_exit();
 	} else {
 		deflateReset(zs);
 	}
@@ -53,8 +81,11 @@ static __thread struct libdeflate_compressor *ld;
 
 static int gzip_libdeflate(const struct hw_buf *in, struct hw_buf *out)
 {
-	if (!ld && !(ld = libdeflate_alloc_compressor(GZIP_LEVEL)))
-		return -ENOMEM;
+	if (!ld) {
+		if (!(ld = libdeflate_alloc_compressor(GZIP_LEVEL)))
+			return -ENOMEM;
+		release_on_exit();
+	}
 	buf_reset(out);
 	if (!buf_reserve(out, libdeflate_gzip_compress_bound(ld, in->len)))
 		return -ENOMEM;

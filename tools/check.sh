@@ -1,33 +1,52 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install what is missing, build
 # warning-free (-Werror), run unit tests under valgrind and the integration
-# tests against the real peers, and print one closing line:
+# tests against the real peers; then the same suite once more from a build
+# with ASan and UBSan, so that the daemon the integration tests start is
+# checked too (valgrind only wraps the unit tests). One closing line:
 #   hostwatch: N passed, N failed
-# where N counts individual assertions across every test program.
+# where N counts individual assertions across every test program and both
+# passes.
 set -u
 cd "$(dirname "$0")/.."
 tools/deps.sh || exit 1
 autoreconf -fi >/dev/null || exit 1
-mkdir -p build && cd build || exit 1
-../configure --enable-werror -q || exit 1
-make -j"$(nproc)" >/dev/null || { make; exit 1; }
-make -j"$(nproc)" check VERBOSE=1
-rc=$?
-passed=0; failed=0
-while IFS= read -r log; do
-	# Check: "100%: Checks: 12, Failures: 0, Errors: 0"
-	line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n1)
-	if [ -n "$line" ]; then
-		set -- $(echo "$line" | tr -cd '0-9 ')
-		passed=$((passed + $1 - $2 - $3)); failed=$((failed + $2 + $3))
-		continue
-	fi
-	line=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
-	if [ -n "$line" ]; then
-		set -- $(echo "$line" | tr -cd '0-9 ')
-		passed=$((passed + $1)); failed=$((failed + $2))
-	fi
-done < <(find tests -name '*.log' ! -name test-suite.log)
+passed=0; failed=0; rc=0
+
+# count DIR: add the assertions of DIR's test logs to passed/failed
+count() {
+	local log line
+	while IFS= read -r log; do
+		# Check: "100%: Checks: 12, Failures: 0, Errors: 0"
+		line=$(grep -Eo 'Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n1)
+		if [ -n "$line" ]; then
+			set -- $(echo "$line" | tr -cd '0-9 ')
+			passed=$((passed + $1 - $2 - $3)); failed=$((failed + $2 + $3))
+			continue
+		fi
+		line=$(grep -Eo '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n1)
+		if [ -n "$line" ]; then
+			set -- $(echo "$line" | tr -cd '0-9 ')
+			passed=$((passed + $1)); failed=$((failed + $2))
+		fi
+	done < <(find "$1/tests" -name '*.log' ! -name test-suite.log)
+}
+
+# suite DIR CONFIGURE_FLAGS...: build in DIR and run make check there
+suite() {
+	local dir=$1
+	shift
+	mkdir -p "$dir" && (cd "$dir" && ../configure -q "$@") || return 1
+	make -C "$dir" -j"$(nproc)" >/dev/null || { make -C "$dir"; return 1; }
+	make -C "$dir" -j"$(nproc)" check VERBOSE=1
+}
+
+suite build --enable-werror || rc=1
+count build
+echo "== again with ASan and UBSan (integration daemons included) =="
+export HW_VALGRIND=no
+suite build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g" || rc=1
+count build-asan
 [ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1
 echo "hostwatch: $passed passed, $failed failed"
 exit "$rc"

@@ -25,7 +25,8 @@ int gzip_compress(const struct hw_buf *in, struct hw_buf *out);
 int gzip_compress_with(enum gzip_engine engine, const struct hw_buf *in,
 		       struct hw_buf *out);
 
-/* Free the calling thread's compressor state (tests and thread exit). */
+/* Free the calling thread's compressor state. A thread that exits has its
+ * state freed for it; the main thread (tests) calls this. */
 void gzip_thread_release(void);
 
 #endif

@@ -561,7 +561,8 @@ static void cg_emit(struct cg_priv *p, struct sink *sink)
 			qsort(&p->rd.io[r->st.io_off], r->st.io_n,
 			      sizeof(struct cgroup_io), cg_io_cmp);
 	}
-	qsort_r(p->order, p->nrec, sizeof(*p->order), cg_order_cmp, p);
+	if (p->nrec > 1)
+		qsort_r(p->order, p->nrec, sizeof(*p->order), cg_order_cmp, p);
 	p->dev.generation++;
 	for (size_t f = 0; f < sizeof(cg_families) / sizeof(cg_families[0]);
 	     f++) {

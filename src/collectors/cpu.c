@@ -135,7 +135,8 @@ static int cpu_parse_isolated(struct cpu_priv *cp, const char *data)
 			return rc;
 		p = c + 1;
 	}
-	qsort(cp->isolated, cp->nisolated, sizeof(*cp->isolated), cpu_cmp_u16);
+	if (cp->nisolated > 1)
+		qsort(cp->isolated, cp->nisolated, sizeof(*cp->isolated), cpu_cmp_u16);
 	/* A repeated cpu would be a duplicate series; keep one. */
 	size_t w = 0;
 	for (size_t i = 0; i < cp->nisolated; i++)
@@ -279,7 +280,8 @@ static int cpu_order(struct cpu_priv *cp)
 		return rc;
 	for (size_t i = 0; i < cp->ncache; i++)
 		cp->order[i] = i;
-	qsort(cp->order, cp->ncache, sizeof(*cp->order), cpu_cmp_index);
+	if (cp->ncache > 1)
+		qsort(cp->order, cp->ncache, sizeof(*cp->order), cpu_cmp_index);
 	for (size_t i = 0; i < cp->ncache; i++)
 		snprintf(cp->nums[i], sizeof(cp->nums[i]), "%zu", cp->order[i]);
 	cp->norder = cp->ncache;

@@ -125,7 +125,8 @@ static int cpu_list_dirs(struct cpu_throttles *th)
 			return rc;
 		strcpy(th->dirs[th->ndirs++], n);
 	}
-	qsort(th->dirs, th->ndirs, sizeof(*th->dirs), cpu_cmp_name);
+	if (th->ndirs > 1)
+		qsort(th->dirs, th->ndirs, sizeof(*th->dirs), cpu_cmp_name);
 	buf_put(&th->listing, names->data, names->len);
 	if (th->listing.failed) {
 		buf_reset(&th->listing);
@@ -251,8 +252,10 @@ int cpu_throttles_read(struct cpu_throttles *th)
 		if (tfd != dfd)
 			close(tfd);
 	}
-	qsort(th->cores, th->ncores, sizeof(*th->cores), cpu_cmp_core);
-	qsort(th->pkgs, th->npkgs, sizeof(*th->pkgs), cpu_cmp_pkg);
+	if (th->ncores > 1)
+		qsort(th->cores, th->ncores, sizeof(*th->cores), cpu_cmp_core);
+	if (th->npkgs > 1)
+		qsort(th->pkgs, th->npkgs, sizeof(*th->pkgs), cpu_cmp_pkg);
 out:
 	keptdir_release(&th->sysdir);
 	return rc;

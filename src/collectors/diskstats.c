@@ -563,7 +563,8 @@ static int disk_collect(struct hw_ctx *ctx, struct sink *sink)
 	/* The registry prints each family sorted by device. A device listed
 	 * twice would be a duplicate series upstream (a scrape error); keep
 	 * the first. */
-	qsort(p->devs, p->ndevs, sizeof(*p->devs), disk_cmp);
+	if (p->ndevs > 1)
+		qsort(p->devs, p->ndevs, sizeof(*p->devs), disk_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < p->ndevs; i++) {
 		if (k > 0 && strcmp(p->devs[k - 1].name, p->devs[i].name) == 0)

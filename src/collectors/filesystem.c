@@ -471,7 +471,8 @@ static int fs_parse_mounts(struct hw_ctx *ctx)
 
 	/* Output order, and one series per label set: the first mount wins,
 	 * as with upstream's seen map. */
-	qsort(p->mounts, p->nmounts, sizeof(*p->mounts), fs_cmp);
+	if (p->nmounts > 1)
+		qsort(p->mounts, p->nmounts, sizeof(*p->mounts), fs_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < p->nmounts; i++) {
 		struct fs_mount *m = &p->mounts[i];

@@ -220,7 +220,8 @@ static int meminfo_parse_line(struct meminfo_priv *mp, const char *p,
  * help texts and the slot each line writes, for the next scrapes. */
 static int meminfo_learn(struct meminfo_priv *mp)
 {
-	qsort(mp->e, mp->n, sizeof(*mp->e), meminfo_cmp);
+	if (mp->n > 1)
+		qsort(mp->e, mp->n, sizeof(*mp->e), meminfo_cmp);
 	if (mp->n > mp->samples_cap) {
 		struct meminfo_sample *s =
 			realloc(mp->samples, mp->n * sizeof(*s));

@@ -533,7 +533,8 @@ static int netdev_collect(struct hw_ctx *ctx, struct sink *sink)
 	/* procfs keeps devices in a map, as parseNetlinkStats does: for a
 	 * repeated name the last one wins. Sorted by name is also the order
 	 * node_exporter prints. */
-	qsort(p->devs, p->ndevs, sizeof(*p->devs), netdev_cmp);
+	if (p->ndevs > 1)
+		qsort(p->devs, p->ndevs, sizeof(*p->devs), netdev_cmp);
 	size_t k = 0;
 	for (size_t i = 0; i < p->ndevs; i++) {
 		if (i + 1 < p->ndevs &&

@@ -196,7 +196,7 @@ int pg_list_procs(int dirfd, struct pg_listing *l)
 			l->n++;
 		}
 	}
-	if (!sorted) {
+	if (!sorted && l->n > 1) {
 		qsort(l->v, l->n, sizeof(*l->v), pg_listent_cmp);
 		/* A name listed twice cannot happen in one directory; keep
 		 * the merge in procgroups.c safe from it all the same. */

@@ -138,7 +138,8 @@ static int time_list_dirs(struct time_priv *tp)
 		}
 		strcpy(tp->dirs[tp->ndirs++], n);
 	}
-	qsort(tp->dirs, tp->ndirs, sizeof(*tp->dirs), time_cmp_dir);
+	if (tp->ndirs > 1)
+		qsort(tp->dirs, tp->ndirs, sizeof(*tp->dirs), time_cmp_dir);
 	return 0;
 }
 
@@ -254,7 +255,8 @@ static int time_collect(struct hw_ctx *ctx, struct sink *sink)
 		time_emit_clock(sink);
 		goto out;
 	}
-	qsort(tp->cs, tp->ncs, sizeof(*tp->cs), time_cmp_cs);
+	if (tp->ncs > 1)
+		qsort(tp->cs, tp->ncs, sizeof(*tp->cs), time_cmp_cs);
 	for (int cur = 0; cur <= 1; cur++) {
 		int begun = 0;
 		for (size_t i = 0; i < tp->ncs; i++) {
