@@ -108,6 +108,63 @@ START_TEST(test_cpu_edge)
 }
 END_TEST
 
+/* node_exporter's CPU cache on one instance: a counter that goes back keeps
+ * its cached value, an idle time that drops by 3 s or more (a CPU unplugged
+ * and plugged again) resets that CPU, and a change in the list of CPUs
+ * resets them all. */
+START_TEST(test_cpu_counter_cache)
+{
+	char dir[] = "/tmp/hw-cpucache.XXXXXX", path[600], cmd[700];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/proc %s/sys", dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/proc/stat", dir);
+	char *saved[2] = {cfg.procfs, cfg.sysfs};
+	snprintf(cmd, sizeof(cmd), "%s/proc", dir);
+	cfg.procfs = strdup(cmd);
+	snprintf(cmd, sizeof(cmd), "%s/sys", dir);
+	cfg.sysfs = strdup(cmd);
+	struct hw_ctx ctx = {.cfg = &cfg};
+	ck_assert_int_eq(collector_cpu.init(&ctx), 0);
+#define CPU0(u, i) "cpu0 " #u " 0 0 " #i " 0 0 0 0 0 0\n"
+	static const struct {
+		const char *stat;
+		double user0, idle0; /* expected, seconds */
+	} steps[] = {
+		{CPU0(1000, 5000), 10, 50},
+		{CPU0(900, 5100), 10, 51},  /* user went back: kept */
+		{CPU0(900, 4700), 9, 47},   /* idle 4 s back: reset */
+		{CPU0(950, 4650), 9.5, 47}, /* idle 0.5 s back: kept */
+		{CPU0(800, 4000) "cpu1 1 0 0 2 0 0 0 0 0 0\n", 8, 40}, /* new CPU */
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, "cpu  1 0 0 1 0 0 0 0 0 0\n%sctxt 1\n", steps[i].stat);
+		fclose(f);
+		capture_free(&cs);
+		capture_init(&cs);
+		ck_assert_int_eq(collector_cpu.collect(&ctx, &cs.sink), 0);
+		ck_assert_msg(val("node_cpu_seconds_total{cpu=\"0\",mode=\"user\"}") ==
+				      steps[i].user0,
+			      "step %zu: user", i);
+		ck_assert_msg(val("node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}") ==
+				      steps[i].idle0,
+			      "step %zu: idle", i);
+	}
+#undef CPU0
+	ck_assert(val("node_cpu_seconds_total{cpu=\"1\",mode=\"idle\"}") == 0.02);
+	collector_cpu.fini(&ctx);
+	buf_free(&ctx.buf);
+	free(cfg.procfs);
+	free(cfg.sysfs);
+	cfg.procfs = saved[0];
+	cfg.sysfs = saved[1];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(test_stat_fixture)
 {
 	ck_assert_int_eq(run(&collector_stat, K618), 0);
@@ -670,6 +727,7 @@ static Suite *proc_suite(void)
 	tcase_add_test(tc, test_time);
 	tcase_add_test(tc, test_os);
 	tcase_add_test(tc, test_os_reread);
+	tcase_add_test(tc, test_cpu_counter_cache);
 	tcase_add_test(tc, test_exact_float);
 	tcase_add_test(tc, test_meminfo_layout_changes);
 	tcase_add_test(tc, test_live_rescrape);
