@@ -33,7 +33,8 @@
  * pid file, which is re-read every scan.
  *
  * Processes in a group are read on every scan (stat, VmSwap of status, the
- * entries of fd/). On procfs their descriptors are kept open between scans
+ * number of entries of fd/: its size in fstat since Linux 6.2, else a
+ * listing). On procfs their descriptors are kept open between scans
  * for up to PG_KEPT_PROCS_MAX processes (pread from 0 regenerates a
  * single_open file, readfile.h's kept files): an open descriptor follows
  * its struct pid, so after the process is gone it fails with ESRCH and is

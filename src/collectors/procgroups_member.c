@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hostwatch/log.h"
@@ -114,13 +115,28 @@ int pg_read_stat(struct pg_state *st, const struct pg_proc *e,
 /* Open file descriptors: the entries of fd/. Unreadable (another user's
  * process when we are not root) counts 0, as process-exporter reports
  * what it can. */
+static int pg_fd_count(struct pg_state *st, int fd, uint64_t *count)
+{
+	/* Since Linux 6.2 the size procfs reports for /proc/PID/fd is the
+	 * number of open descriptors (fs/proc/fd.c, proc_fd_getattr): one
+	 * fstat instead of listing them all. 0 means an older kernel, or
+	 * no descriptor open: the listing tells. Off procfs (test trees)
+	 * a directory's size means something else. */
+	struct stat sb;
+	if (st->on_procfs && fstat(fd, &sb) == 0 && sb.st_size > 0) {
+		*count = (uint64_t)sb.st_size;
+		return 0;
+	}
+	return pg_count_dir(fd, st->list.dents, PG_DENTS_SIZE, count);
+}
+
 static int pg_read_fds(struct pg_state *st, const struct pg_proc *e,
 		       struct pg_member *m)
 {
 	int fd = m->fd_dir;
 	int rc;
 	if (fd >= 0) {
-		rc = pg_count_dir(fd, st->list.dents, PG_DENTS_SIZE, &m->fds);
+		rc = pg_fd_count(st, fd, &m->fds);
 		if (rc == 0)
 			return 0;
 		close(fd);
@@ -130,8 +146,7 @@ static int pg_read_fds(struct pg_state *st, const struct pg_proc *e,
 	pg_pid_path(path, e->pid, "fd");
 	fd = openat(st->procfd, path,
 		    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
-	rc = fd < 0 ? -errno
-		    : pg_count_dir(fd, st->list.dents, PG_DENTS_SIZE, &m->fds);
+	rc = fd < 0 ? -errno : pg_fd_count(st, fd, &m->fds);
 	if (fd >= 0 && rc == 0 && m->kept)
 		m->fd_dir = fd;
 	else if (fd >= 0)

@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -652,6 +656,71 @@ START_TEST(test_pidfile_changes)
 }
 END_TEST
 
+/* On the live /proc: open_filedesc of a child holding a known set of
+ * descriptors, as its fd/ directory lists them (on Linux 6.2+ the
+ * collector takes the count from the directory's size instead of listing
+ * it: both must agree), and again after it opened more. */
+static unsigned count_fd_entries(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	unsigned n = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] >= '0' && de->d_name[0] <= '9';
+	closedir(d);
+	return n;
+}
+
+START_TEST(test_live_open_fds)
+{
+	int go[2];
+	ck_assert_int_eq(pipe(go), 0);
+	pid_t child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		char c;
+		for (int i = 0; i < 10; i++)
+			open("/dev/null", O_RDONLY);
+		if (read(go[0], &c, 1) == 1) /* then 20 more */
+			for (int i = 0; i < 20; i++)
+				open("/dev/null", O_RDONLY);
+		pause();
+		_exit(0);
+	}
+	char pidfile[300], text[32];
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", tmp);
+	int n = snprintf(text, sizeof(text), "%d\n", (int)child);
+	write_file(pidfile, text, (size_t)n);
+	group("child", NULL, NULL, NULL, NULL, pidfile, -1);
+	start("/proc", -1);
+	unsigned want = 0;
+	for (int tries = 0; tries < 100 && want < 13; tries++) {
+		usleep(10000); /* until the child has opened its ten */
+		want = count_fd_entries(child);
+	}
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(NPROCS("child") == 1);
+	ck_assert_msg(FDS("child") == want, "%g open, fd/ lists %u",
+		      FDS("child"), want);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	unsigned before = want;
+	for (int tries = 0; tries < 100 && want < before + 20; tries++) {
+		usleep(10000);
+		want = count_fd_entries(child);
+	}
+	ck_assert_uint_eq(want, before + 20);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert_msg(FDS("child") == want, "%g open, fd/ lists %u",
+		      FDS("child"), want);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(go[0]);
+	close(go[1]);
+}
+END_TEST
+
 /* ---- broken input ------------------------------------------------------- */
 
 START_TEST(test_broken)
@@ -710,6 +779,7 @@ static Suite *procgroups_suite(void)
 	tcase_add_loop_test(tc, test_exit_and_restart, 0, 2);
 	tcase_add_loop_test(tc, test_match_once_and_young, 0, 2);
 	tcase_add_test(tc, test_pidfile_changes);
+	tcase_add_test(tc, test_live_open_fds);
 	tcase_add_test(tc, test_broken);
 	suite_add_tcase(s, tc);
 	return s;
