@@ -13,12 +13,15 @@
 #   --collector.cgroup.include= --collector.cgroup.max-depth=3
 # and is scraped K times (K sized for about SCRAPE_CPU_SECONDS of its CPU),
 # once with Prometheus's headers (OpenMetrics, gzip: bench/scrape_client.py)
-# and once plain (text format, no gzip); its CPU time (utime+stime from
-# /proc/PID/stat) per scrape is set next to bench/cgroup_floor.c, compiled
-# here, which opens, reads and closes the same files K times in a tight loop,
-# and to the collector alone (the same program linked with libhostwatch.a:
-# the walk, reads and parsing, no HTTP, formatting or gzip). All three are
-# measured in interleaved rounds, so that they see the same machine load.
+# and once plain (text format, no gzip). Its CPU time per scrape (every
+# thread's, bench/lib.sh) is set next to the physical floor,
+# bench/cgroup_floor.c compiled here, which opens, reads and closes the same
+# files in a tight loop; and next to the same program linked with
+# libhostwatch.a running the collector alone (the walk, reads and parsing:
+# no formatting, gzip or HTTP) and the whole scrape but HTTP (collector,
+# OpenMetrics writer, gzip) in process. All are measured in ROUNDS
+# (default 10) interleaved rounds of K/ROUNDS passes; every ratio is the
+# median of the per-round ratios (bench/lib.sh says why).
 # Needs root for the tmpfs mount (falls back to /dev/shm).
 set -eu
 cd "$(dirname "$0")/.."
@@ -50,9 +53,8 @@ cc -O2 -Wall -o "$TMP/cgroup_floor" bench/cgroup_floor.c
 HWLIBS=$(sed -n 's/^\(MHD\|INIH\|ZLIB\|LIBDEFLATE\|PTHREAD\)_LIBS = //p' "$BUILD/Makefile" | tr '\n' ' ')
 cc -O2 -Wall -DHW_COLLECTOR -I"$BUILD" -Iinclude -o "$TMP/cgroup_collector" \
 	bench/cgroup_floor.c "$BUILD/libhostwatch.a" $HWLIBS -lm
-HZ=$(getconf CLK_TCK)
-ROUNDS=5
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+. bench/lib.sh
+ROUNDS=${ROUNDS:-10}
 port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # generate TREE N: N cgroups, the root included
@@ -116,11 +118,12 @@ for _ in range(n):
         sys.exit("scrape failed")
 EOF
 
-printf '%-7s %5s %10s %10s %10s %10s %8s %8s %8s %9s %9s\n' \
-	cgroups K floor collector "scrape" "scrape" collector scrape scrape \
-	"scrape" samples
-printf '%-7s %5s %10s %10s %10s %10s %8s %8s %8s %9s %9s\n' \
-	"" "" ms ms "txt ms" "gzip ms" "/floor" "txt/fl" "gzip/fl" "us/cgroup" ""
+echo "CPU of hostwatch: $CPUSRC; $ROUNDS interleaved rounds per size;"
+echo "ratios to the floor: the median round [lowest-highest round]"
+printf '%-7s %5s %8s %9s %9s %9s %21s %9s %8s\n' \
+	cgroups K floor collector "in-proc" "scrape" "scrape" "scrape" samples
+printf '%-7s %5s %8s %9s %9s %9s %21s %9s %8s\n' \
+	"" "" ms "/floor" "gzip/fl" "txt/fl" "gzip/floor" "us/cgroup" ""
 for N in 250 500 1000; do
 	rm -rf "${TREE:?}"/*
 	generate "$TREE" "$N"
@@ -133,26 +136,33 @@ for N in 250 500 1000; do
 	grep -q 'node_scrape_collector_success{collector="cgroup"} 1' "$TMP/out.txt" || { echo "scrape failed"; cat "$TMP/hw.log"; exit 1; }
 	SAMPLES=$(grep -c '^container_\|^hostwatch_cgroup' "$TMP/out.txt")
 	# K for about TARGET seconds of hostwatch CPU, from a first estimate
-	t0=$(ticks $HPID); $PY bench/scrape_client.py "$P" 20 >/dev/null; t1=$(ticks $HPID)
-	K=$($PY -c "print(max(50, int($TARGET * $HZ * 20 / max(1, $t1 - $t0)) // $ROUNDS * $ROUNDS))")
-	# in rounds, interleaved, so that all three see the same machine load
-	GZT=0; TXTT=0; FLS=0; COLS=0
+	t0=$(cpu_ms $HPID); $PY bench/scrape_client.py "$P" 20 >/dev/null; t1=$(cpu_ms $HPID)
+	PER=$($PY -c "print(max(5, int($TARGET * 1000 * 20 / max(1, $t1 - $t0)) // $ROUNDS))")
+	K=$((PER * ROUNDS))
+	# each round: the daemon (gzip, then plain), the floor, the collector
+	# alone and the in-process scrape, PER passes each
+	R_CO=(); R_IN=(); R_TXT=(); R_GZ=(); FLS=(); GZS=()
 	for _ in $(seq $ROUNDS); do
-		t0=$(ticks $HPID); $PY bench/scrape_client.py "$P" $((K / ROUNDS)) >/dev/null; t1=$(ticks $HPID)
-		GZT=$((GZT + t1 - t0))
-		t0=$(ticks $HPID); $PY "$TMP/plain.py" "$P" $((K / ROUNDS)); t1=$(ticks $HPID)
-		TXTT=$((TXTT + t1 - t0))
-		f=$("$TMP/cgroup_floor" "$TREE" 3 $((K / ROUNDS)) | awk '{print $6}')
-		FLS=$($PY -c "print($FLS + $f)")
-		c=$("$TMP/cgroup_collector" --collector "$TREE" 3 $((K / ROUNDS)) | awk '{print $4}')
-		COLS=$($PY -c "print($COLS + $c)")
+		t0=$(cpu_ms $HPID); $PY bench/scrape_client.py "$P" $PER >/dev/null; t1=$(cpu_ms $HPID)
+		gz=$(awk -v a="$t0" -v b="$t1" -v n=$PER 'BEGIN {print (b - a) / n}')
+		t0=$(cpu_ms $HPID); $PY "$TMP/plain.py" "$P" $PER; t1=$(cpu_ms $HPID)
+		txt=$(awk -v a="$t0" -v b="$t1" -v n=$PER 'BEGIN {print (b - a) / n}')
+		fl=$("$TMP/cgroup_floor" "$TREE" 3 $PER | awk '{print $6}')
+		co=$("$TMP/cgroup_collector" --collector "$TREE" 3 $PER | awk '{print $4}')
+		in=$("$TMP/cgroup_collector" --gzip "$TREE" 3 $PER | awk '{print $4}')
+		R_CO+=("$(ratio "$co" "$fl")"); R_IN+=("$(ratio "$in" "$fl")")
+		R_TXT+=("$(ratio "$txt" "$fl")"); R_GZ+=("$(ratio "$gz" "$fl")")
+		FLS+=("$fl"); GZS+=("$gz")
 	done
 	kill $HPID; wait $HPID 2>/dev/null || true
-	GZ=$($PY -c "print($GZT * 1000.0 / $HZ / $K)")
-	TXT=$($PY -c "print($TXTT * 1000.0 / $HZ / $K)")
-	FLOOR=$($PY -c "print($FLS / $ROUNDS)")
-	COLL=$($PY -c "print($COLS / $ROUNDS)")
-	$PY -c "
-n, k, gz, txt, fl, co, s = $N, $K, $GZ, $TXT, $FLOOR, $COLL, $SAMPLES
-print('%-7d %5d %10.3f %10.3f %10.3f %10.3f %7.2fx %7.2fx %7.2fx %9.2f %9d' % (n, k, fl, co, txt, gz, co / fl, txt / fl, gz / fl, gz * 1000 / n, s))"
+	read -r FL _ _ < <(stats "${FLS[@]}")
+	read -r GZ _ _ < <(stats "${GZS[@]}")
+	read -r CO _ _ < <(stats "${R_CO[@]}")
+	read -r IN _ _ < <(stats "${R_IN[@]}")
+	read -r TXT _ _ < <(stats "${R_TXT[@]}")
+	read -r RGZ LO HI < <(stats "${R_GZ[@]}")
+	awk -v n=$N -v k=$K -v fl="$FL" -v co="$CO" -v in_="$IN" -v txt="$TXT" \
+		-v rgz="$RGZ" -v lo="$LO" -v hi="$HI" -v gz="$GZ" -v s=$SAMPLES 'BEGIN {
+		printf "%-7d %5d %8.3f %8.2fx %8.2fx %8.2fx %6.2fx [%.2f-%.2f] %9.2f %8d\n",
+			n, k, fl, co, in_, txt, rgz, lo, hi, gz * 1000 / n, s}'
 done

@@ -91,6 +91,8 @@ static double cpu_seconds(void)
 #ifdef HW_COLLECTOR
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
+#include "hostwatch/expo.h"
+#include "hostwatch/gzip.h"
 
 extern const struct collector collector_cgroup;
 static size_t nsamples;
@@ -108,7 +110,11 @@ static void null_sample(struct sink *s, const struct hw_label *labels,
 	nsamples++;
 }
 
-static int run_collector(const char *tree, int max_depth, long passes)
+/* mode 0: into the null sink; 1: through the exposition writer (the
+ * OpenMetrics a Prometheus server asks for); 2: the writer's output gzipped
+ * as well: the whole scrape but HTTP. */
+static int run_collector(const char *tree, int max_depth, long passes,
+			 int mode)
 {
 	struct hw_config cfg;
 	config_defaults(&cfg);
@@ -118,23 +124,40 @@ static int run_collector(const char *tree, int max_depth, long passes)
 	cfg.cgroup_include = NULL;
 	cfg.cgroup_max_depth = (unsigned)max_depth;
 	struct hw_ctx ctx = {.cfg = &cfg};
-	struct sink sink = {null_family, null_sample};
+	struct sink null = {null_family, null_sample};
+	struct hw_buf text = {0}, gz = {0};
+	struct expo_writer w;
 	if (collector_cgroup.init(&ctx) < 0 ||
-	    collector_cgroup.collect(&ctx, &sink) < 0) {
+	    collector_cgroup.collect(&ctx, &null) < 0) {
 		fprintf(stderr, "the collector failed\n");
 		return 1;
 	}
 	double t0 = cpu_seconds();
 	for (long p = 0; p < passes; p++) {
 		nsamples = 0;
-		if (collector_cgroup.collect(&ctx, &sink) < 0)
+		struct sink *sink = &null;
+		if (mode) {
+			text.len = 0;
+			expo_init(&w, &text, EXPO_OPENMETRICS);
+			sink = &w.sink;
+		}
+		if (collector_cgroup.collect(&ctx, sink) < 0)
+			return 1;
+		if (mode) {
+			expo_finish(&w);
+		}
+		if (mode == 2 && gzip_compress(&text, &gz) < 0)
 			return 1;
 	}
 	double t1 = cpu_seconds();
+	size_t bytes = text.len;
+	buf_free(&text);
+	buf_free(&gz);
+	gzip_thread_release();
 	collector_cgroup.fini(&ctx);
 	buf_free(&ctx.buf);
 	config_free(&cfg);
-	printf("samples %zu cpu_ms_per_pass %.3f\n", nsamples,
+	printf("samples %zu cpu_ms_per_pass %.3f\n", mode ? bytes : nsamples,
 	       (t1 - t0) * 1000.0 / (double)passes);
 	return 0;
 }
@@ -144,7 +167,11 @@ int main(int argc, char **argv)
 {
 #ifdef HW_COLLECTOR
 	if (argc == 5 && strcmp(argv[1], "--collector") == 0)
-		return run_collector(argv[2], atoi(argv[3]), atol(argv[4]));
+		return run_collector(argv[2], atoi(argv[3]), atol(argv[4]), 0);
+	if (argc == 5 && strcmp(argv[1], "--text") == 0)
+		return run_collector(argv[2], atoi(argv[3]), atol(argv[4]), 1);
+	if (argc == 5 && strcmp(argv[1], "--gzip") == 0)
+		return run_collector(argv[2], atoi(argv[3]), atol(argv[4]), 2);
 #endif
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s TREE MAX_DEPTH PASSES\n", argv[0]);

@@ -43,6 +43,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 cc -O2 -Wall -o "$TMP/floor" bench/procgroups_floor.c
+# the same program with the collector in it, linked as the daemon is
+HWLIBS=$(sed -n 's/^\(MHD\|INIH\|ZLIB\|LIBDEFLATE\|PTHREAD\)_LIBS = //p' "$BUILD/Makefile" | tr '\n' ' ')
+cc -O2 -Wall -DHW_COLLECTOR -I"$BUILD" -Iinclude -o "$TMP/collector" \
+	bench/procgroups_floor.c "$BUILD/libhostwatch.a" $HWLIBS -lm
 
 # The processes: argv[0] carries a marker (exec -a), the program is sleep.
 M="hwbench$$"
@@ -96,17 +100,7 @@ start() { # NAME CONFIG -> sets PORT, PID
 	done
 	echo "hostwatch did not start:"; cat "$TMP/$1.log"; exit 1
 }
-# CPU milliseconds of every thread of a process: se.sum_exec_runtime of
-# /proc/PID/task/*/sched (ns resolution) when the kernel has it, else
-# utime+stime in clock ticks.
-if [ -r /proc/self/sched ] && grep -q sum_exec_runtime /proc/self/sched; then
-	cpu_ms() { cat /proc/"$1"/task/*/sched 2>/dev/null | awk '/^se.sum_exec_runtime/ {s += $3} END {printf "%.6f\n", s}'; }
-	CPUSRC="se.sum_exec_runtime of every thread"
-else
-	HZ=$(getconf CLK_TCK)
-	cpu_ms() { awk -v hz="$HZ" '{printf "%.6f\n", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"; }
-	CPUSRC="utime+stime (clock ticks)"
-fi
+. bench/lib.sh
 scrapes() { $PY bench/scrape_client.py "$1" "$2" >/dev/null; }
 ms_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.3f", (b - a) / n}'; }
 
@@ -126,34 +120,57 @@ done
 scrapes $PG_PORT 100
 scrapes $BASE_PORT 100
 
-# Interleaved rounds so that all three see the same machine.
-ROUNDS=10
+# Interleaved rounds so that all three see the same machine; each ratio is
+# the median of the per-round ratios (bench/lib.sh says why).
+ROUNDS=${ROUNDS:-10}
 PER=$((N / ROUNDS))
-FLOOR_ITERS=$PER
-hw=0; base=0; fk=0; fo=0
+PACES=(); HWS=(); BASES=(); FKS=(); FOS=(); FPS=(); COS=(); RK=(); RO=(); RP=(); RC=()
 for r in $(seq $ROUNDS); do
-	a=$(cpu_ms $PG_PID); scrapes $PG_PORT $PER; b=$(cpu_ms $PG_PID)
-	hw=$(awk -v s="$hw" -v a="$a" -v b="$b" 'BEGIN {printf "%.6f", s + b - a}')
+	# the scrapes' mean latency, less the daemon's CPU: how long it was
+	# idle between two scrapes, the pace of the paced floor
+	a=$(cpu_ms $PG_PID)
+	lat=$($PY bench/scrape_client.py $PG_PORT $PER | awk '{s += $1} END {print s * 1000 / NR}')
+	b=$(cpu_ms $PG_PID)
+	hw=$(ms_per "$a" "$b" $PER)
+	pace=$(awk -v l="$lat" -v c="$hw" 'BEGIN {p = (l - c) * 1000; print (p > 0 ? int(p) : 0)}')
 	a=$(cpu_ms $BASE_PID); scrapes $BASE_PORT $PER; b=$(cpu_ms $BASE_PID)
-	base=$(awk -v s="$base" -v a="$a" -v b="$b" 'BEGIN {printf "%.6f", s + b - a}')
-	"$TMP/floor" /proc $FLOOR_ITERS "${MATCHED[@]}" >"$TMP/floor.out"
-	fk=$(awk -v s="$fk" '$1 == "kept" {printf "%.6f", s + $2}' "$TMP/floor.out")
-	fo=$(awk -v s="$fo" '$1 == "open" {printf "%.6f", s + $2}' "$TMP/floor.out")
+	BASES+=("$(ms_per "$a" "$b" $PER)")
+	"$TMP/floor" /proc $PER "${MATCHED[@]}" >"$TMP/floor.out"
+	fk=$(awk '$1 == "kept" {print $2}' "$TMP/floor.out")
+	fo=$(awk '$1 == "open" {print $2}' "$TMP/floor.out")
+	PACES+=("$pace")
+	fp=$("$TMP/floor" -p "$pace" /proc $PER "${MATCHED[@]}" | awk '$1 == "kept" {print $2}')
+	co=$("$TMP/collector" --collector "$TMP/pg.conf" $PER | awk '{print $2}')
+	HWS+=("$hw"); FKS+=("$fk"); FOS+=("$fo"); FPS+=("$fp"); COS+=("$co")
+	RK+=("$(ratio "$hw" "$fk")"); RO+=("$(ratio "$hw" "$fo")")
+	RP+=("$(ratio "$hw" "$fp")"); RC+=("$(ratio "$co" "$fk")")
 done
-HWMS=$(ms_per 0 "$hw" $((PER * ROUNDS)))
-BASEMS=$(ms_per 0 "$base" $((PER * ROUNDS)))
-FK=$(ms_per 0 "$fk" $ROUNDS)
-FO=$(ms_per 0 "$fo" $ROUNDS)
+read -r HWMS _ _ < <(stats "${HWS[@]}")
+read -r BASEMS _ _ < <(stats "${BASES[@]}")
+read -r FK _ _ < <(stats "${FKS[@]}")
+read -r FO _ _ < <(stats "${FOS[@]}")
+read -r FP _ _ < <(stats "${FPS[@]}")
+read -r PACE _ _ < <(stats "${PACES[@]}")
+read -r CO _ _ < <(stats "${COS[@]}")
+read -r RATIO RLO RHI < <(stats "${RK[@]}")
+read -r RATIO_O _ _ < <(stats "${RO[@]}")
+read -r RATIO_P PLO PHI < <(stats "${RP[@]}")
+read -r RATIO_C CLO CHI < <(stats "${RC[@]}")
 
 NALL=$(ls /proc | grep -c '^[0-9]')
 echo "processes on the host: $NALL ($NPROC started here, $((${#GROUPS_[@]} * PER_GROUP)) of them in ${#GROUPS_[@]} groups)"
 echo "scrapes: $((PER * ROUNDS)) of each hostwatch, Prometheus 2.42 scrape headers (gzip); CPU: $CPUSRC"
-printf '%-58s %8s\n' "" "ms"
-printf '%-58s %8s\n' "hostwatch CPU per scrape (process_groups, 5 groups)" "$HWMS"
-printf '%-58s %8s\n' "floor: the same system calls, kept descriptors" "$FK"
-printf '%-58s %8s\n' "floor: the same files opened/read/closed each time" "$FO"
-printf '%-58s %8s\n' "hostwatch CPU per scrape with no [process] section" "$BASEMS"
-printf '%-58s %8s\n' "first (cold) scrape: every process new, CPU" "$COLD"
-RATIO=$(awk -v a="$HWMS" -v b="$FK" 'BEGIN {printf "%.2f", a / b}')
-echo "ratio scrape / floor (kept): ${RATIO}x (target <= 1.5x)"
-awk -v a="$HWMS" -v b="$FO" 'BEGIN {printf "ratio scrape / floor (open/read/close): %.2fx\n", a / b}'
+printf '%-58s %8s\n' "per round, median" "ms"
+printf '%-58s %8.3f\n' "hostwatch CPU per scrape (process_groups, 5 groups)" "$HWMS"
+printf '%-58s %8.3f\n' "floor: the same system calls, kept descriptors" "$FK"
+printf '%-58s %8.3f\n' "floor: the same files opened/read/closed each time" "$FO"
+printf '%-58s %8.3f\n' "floor, kept, $(printf "%.0f" "$PACE") us idle before each pass, as the scrapes" "$FP"
+printf '%-58s %8.3f\n' "the collector alone, in process, in a tight loop" "$CO"
+printf '%-58s %8.3f\n' "hostwatch CPU per scrape with no [process] section" "$BASEMS"
+printf '%-58s %8.3f\n' "first (cold) scrape: every process new, CPU" "$COLD"
+r3() { awk -v m="$2" -v lo="$3" -v hi="$4" -v t="$1" -v n=$ROUNDS 'BEGIN {printf "%-44s %5.2fx [%.2f-%.2f]\n", t, m, lo, hi}'; }
+echo "ratios: the median of $ROUNDS rounds [lowest-highest round]; target <= 1.5x"
+r3 "scrape / floor (kept, tight loop)" "$RATIO" "$RLO" "$RHI"
+r3 "scrape / floor (kept, paced as the scrapes)" "$RATIO_P" "$PLO" "$PHI"
+r3 "collector in process / floor (both tight)" "$RATIO_C" "$CLO" "$CHI"
+awk -v m="$RATIO_O" 'BEGIN {printf "%-44s %5.2fx\n", "scrape / floor (open/read/close, tight loop)", m}'

@@ -2,7 +2,12 @@
  * system calls a steady-state scan makes, and nothing else (no parsing, no
  * table, no output, no HTTP), in a tight loop.
  *
- *   procgroups_floor PROCFS ITERATIONS PID...
+ *   procgroups_floor [-p PACE_US] PROCFS ITERATIONS PID...
+ *
+ * -p sleeps PACE_US microseconds before each timed pass: the same system
+ * calls at a scrape's pace, after the CPU was idle as a server's is between
+ * two scrapes (on a VM an idle vCPU gives its core, and its caches, to
+ * other guests), instead of back to back with every cache hot.
  *
  * prints two lines, CPU milliseconds per iteration (CLOCK_PROCESS_CPUTIME_ID):
  *   kept MS   exactly hostwatch's steady state: lseek + getdents64 of
@@ -12,6 +17,12 @@
  *             descriptors since Linux 6.2)
  *   open MS   the same files opened, read and closed every time (what a
  *             plain exporter does, and hostwatch past its kept limit)
+ *
+ * Built with -DHW_COLLECTOR and linked with a build's libhostwatch.a, it
+ * also takes "--collector CONFIG ITERATIONS": the process_groups collector
+ * itself with the [process] sections of CONFIG, in process, in the same
+ * tight loop, into a sink that drops the samples (no HTTP, formatting or
+ * gzip). Prints "collector MS".
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -55,10 +66,70 @@ static int open_at(int dirfd, int pid, const char *name, int flags)
 	return fd;
 }
 
+#ifdef HW_COLLECTOR
+#include "hostwatch/collector.h"
+#include "hostwatch/config.h"
+
+extern const struct collector collector_process_groups;
+
+static void null_family(struct sink *s, const char *name, const char *help,
+			enum hw_type type)
+{
+	(void)s, (void)name, (void)help, (void)type;
+}
+
+static void null_sample(struct sink *s, const struct hw_label *labels,
+			size_t nlabels, double value)
+{
+	(void)s, (void)labels, (void)nlabels, (void)value;
+}
+
+static int run_collector(char *config, long iters)
+{
+	char flag[4096];
+	snprintf(flag, sizeof(flag), "--config.file=%s", config);
+	char *argv[] = {"procgroups_floor", flag, NULL};
+	struct hw_config cfg;
+	struct hw_cli cli;
+	config_defaults(&cfg);
+	if (config_load(&cfg, &cli, 2, argv, stderr) < 0)
+		return 2;
+	struct hw_ctx ctx = {.cfg = &cfg};
+	struct sink sink = {null_family, null_sample};
+	/* the first scan reads every process's selectors: not timed */
+	if (collector_process_groups.init(&ctx) < 0 ||
+	    collector_process_groups.collect(&ctx, &sink) < 0) {
+		fprintf(stderr, "the collector failed\n");
+		return 1;
+	}
+	double t0 = cpu_ms();
+	for (long it = 0; it < iters; it++)
+		if (collector_process_groups.collect(&ctx, &sink) < 0)
+			return 1;
+	double t1 = cpu_ms();
+	collector_process_groups.fini(&ctx);
+	buf_free(&ctx.buf);
+	config_free(&cfg);
+	printf("collector %.6f\n", (t1 - t0) / (double)iters);
+	return 0;
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef HW_COLLECTOR
+	if (argc == 4 && strcmp(argv[1], "--collector") == 0)
+		return run_collector(argv[2], strtol(argv[3], NULL, 10));
+#endif
+	long pace_us = 0;
+	if (argc > 2 && strcmp(argv[1], "-p") == 0) {
+		pace_us = strtol(argv[2], NULL, 10);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s PROCFS ITERATIONS PID...\n", argv[0]);
+		fprintf(stderr, "usage: %s [-p PACE_US] PROCFS ITERATIONS PID...\n",
+			argv[0]);
 		return 2;
 	}
 	int procfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -86,6 +157,8 @@ int main(int argc, char **argv)
 	double kept = 0, opened = 0;
 	struct stat sb;
 	for (long it = 0; it < iters; it++) {
+		if (pace_us > 0)
+			usleep((useconds_t)pace_us);
 		double t0 = cpu_ms();
 		drain_dir(procfd);
 		for (int i = 0; i < n; i++) {
@@ -101,6 +174,9 @@ int main(int argc, char **argv)
 			}
 		}
 		double t1 = cpu_ms();
+		if (pace_us > 0)
+			usleep((useconds_t)pace_us);
+		double t2 = cpu_ms();
 		drain_dir(procfd);
 		for (int i = 0; i < n; i++) {
 			int fd = open_at(procfd, pid[i], "stat", O_RDONLY);
@@ -116,9 +192,9 @@ int main(int argc, char **argv)
 				return 1;
 			close(fd);
 		}
-		double t2 = cpu_ms();
+		double t3 = cpu_ms();
 		kept += t1 - t0;
-		opened += t2 - t1;
+		opened += t3 - t2;
 	}
 	kept /= (double)iters;
 	opened /= (double)iters;
