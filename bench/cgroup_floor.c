@@ -28,6 +28,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "floor_serve.h"
+
 /* What the collector reads in a cgroup of a v2 hierarchy whose root lists
  * the cpu, io, memory and pids controllers and has PSI
  * (src/collectors/cgroup_read.c). */
@@ -163,6 +165,32 @@ static int run_collector(const char *tree, int max_depth, long passes,
 }
 #endif
 
+/* One pass: every file of every directory. */
+static size_t opened;
+static unsigned long bytes;
+
+static void pass(void *arg)
+{
+	static char buf[65536];
+	(void)arg;
+	opened = 0;
+	for (size_t i = 0; i < ndirs; i++) {
+		for (size_t f = 0; f < NFILES; f++) {
+			int fd = openat(dirs[i], files[f],
+					O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (fd < 0)
+				continue;
+			opened++;
+			ssize_t n;
+			while ((n = read(fd, buf, sizeof(buf))) ==
+			       (ssize_t)sizeof(buf))
+				;
+			bytes += (unsigned long)n;
+			close(fd);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 #ifdef HW_COLLECTOR
@@ -173,37 +201,24 @@ int main(int argc, char **argv)
 	if (argc == 5 && strcmp(argv[1], "--gzip") == 0)
 		return run_collector(argv[2], atoi(argv[3]), atol(argv[4]), 2);
 #endif
+	if (argc == 4 && strcmp(argv[1], "--serve") == 0) {
+		walk(AT_FDCWD, argv[2], 0, atoi(argv[3]));
+		return floor_serve(pass, NULL);
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: %s TREE MAX_DEPTH PASSES\n", argv[0]);
+		fprintf(stderr, "usage: %s TREE MAX_DEPTH PASSES\n"
+				"       %s --serve TREE MAX_DEPTH\n",
+			argv[0], argv[0]);
 		return 2;
 	}
 	int max_depth = atoi(argv[2]);
 	long passes = atol(argv[3]);
 	walk(AT_FDCWD, argv[1], 0, max_depth);
-	static char buf[65536];
-	size_t opened = 0;
-	unsigned long sink = 0;
 	double t0 = cpu_seconds();
-	for (long p = 0; p < passes; p++) {
-		opened = 0;
-		for (size_t i = 0; i < ndirs; i++) {
-			for (size_t f = 0; f < NFILES; f++) {
-				int fd = openat(dirs[i], files[f],
-						O_RDONLY | O_CLOEXEC | O_NOCTTY);
-				if (fd < 0)
-					continue;
-				opened++;
-				ssize_t n;
-				while ((n = read(fd, buf, sizeof(buf))) ==
-				       (ssize_t)sizeof(buf))
-					;
-				sink += (unsigned long)n;
-				close(fd);
-			}
-		}
-	}
+	for (long p = 0; p < passes; p++)
+		pass(NULL);
 	double t1 = cpu_seconds();
 	printf("dirs %zu files_per_pass %zu cpu_ms_per_pass %.3f\n", ndirs,
 	       opened, (t1 - t0) * 1000.0 / (double)passes);
-	return sink == 0; /* keep the reads */
+	return bytes == 0; /* keep the reads */
 }

@@ -7,7 +7,12 @@
 #   - the physical floor: bench/procgroups_floor.c making the same system
 #     calls as a steady-state scan (getdents64 of /proc, stat, status and
 #     fd/ of the 50 matched processes) in a tight loop, and nothing else,
-#   - their ratio (target: at most 1.5),
+#   - the same floor served: one pass per HTTP request, scraped by the same
+#     client at the same pace as hostwatch (bench/floor_serve.h), so that
+#     it runs in a scrape's conditions (woken, caches cooled) and not hot,
+#   - the collector itself in process, in the floor's tight loop,
+#   - the ratios, each the median of ROUNDS (default 10) interleaved rounds
+#     (bench/lib.sh; target: at most 1.5),
 #   - the same scrape with no [process] section (HTTP, gzip, process_* and
 #     node_scrape_* alone), and the first, cold scan, which reads the
 #     selectors of every process.
@@ -106,6 +111,15 @@ ms_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN {printf "%.3f", (b - a) / n}
 
 start pg "$TMP/pg.conf"; PG_PID=$PID; PG_PORT=$PORT
 start base "$TMP/empty.conf"; BASE_PID=$PID; BASE_PORT=$PORT
+# the floor served over HTTP, scraped by the same client at the same pace
+"$TMP/floor" --serve /proc "${MATCHED[@]}" >"$TMP/floor.port" &
+FLOOR_PID=$!
+HWPIDS+=($FLOOR_PID)
+for _ in $(seq 100); do
+	FLOOR_PORT=$(awk '$1 == "port" {print $2}' "$TMP/floor.port")
+	[ -n "$FLOOR_PORT" ] && break
+	sleep 0.05
+done
 
 # The first scrape is the cold scan: every process is new.
 c0=$(cpu_ms $PG_PID)
@@ -119,42 +133,37 @@ for g in "${GROUPS_[@]}"; do
 done
 scrapes $PG_PORT 100
 scrapes $BASE_PORT 100
+scrapes $FLOOR_PORT 100
 
 # Interleaved rounds so that all three see the same machine; each ratio is
 # the median of the per-round ratios (bench/lib.sh says why).
 ROUNDS=${ROUNDS:-10}
 PER=$((N / ROUNDS))
-PACES=(); HWS=(); BASES=(); FKS=(); FOS=(); FPS=(); COS=(); RK=(); RO=(); RP=(); RC=()
+HWS=(); BASES=(); FKS=(); FOS=(); FSS=(); COS=(); RK=(); RO=(); RS=(); RC=()
 for r in $(seq $ROUNDS); do
-	# the scrapes' mean latency, less the daemon's CPU: how long it was
-	# idle between two scrapes, the pace of the paced floor
-	a=$(cpu_ms $PG_PID)
-	lat=$($PY bench/scrape_client.py $PG_PORT $PER | awk '{s += $1} END {print s * 1000 / NR}')
-	b=$(cpu_ms $PG_PID)
+	a=$(cpu_ms $PG_PID); scrapes $PG_PORT $PER; b=$(cpu_ms $PG_PID)
 	hw=$(ms_per "$a" "$b" $PER)
-	pace=$(awk -v l="$lat" -v c="$hw" 'BEGIN {p = (l - c) * 1000; print (p > 0 ? int(p) : 0)}')
 	a=$(cpu_ms $BASE_PID); scrapes $BASE_PORT $PER; b=$(cpu_ms $BASE_PID)
 	BASES+=("$(ms_per "$a" "$b" $PER)")
+	a=$(cpu_ms $FLOOR_PID); scrapes $FLOOR_PORT $PER; b=$(cpu_ms $FLOOR_PID)
+	fs=$(ms_per "$a" "$b" $PER)
 	"$TMP/floor" /proc $PER "${MATCHED[@]}" >"$TMP/floor.out"
 	fk=$(awk '$1 == "kept" {print $2}' "$TMP/floor.out")
 	fo=$(awk '$1 == "open" {print $2}' "$TMP/floor.out")
-	PACES+=("$pace")
-	fp=$("$TMP/floor" -p "$pace" /proc $PER "${MATCHED[@]}" | awk '$1 == "kept" {print $2}')
 	co=$("$TMP/collector" --collector "$TMP/pg.conf" $PER | awk '{print $2}')
-	HWS+=("$hw"); FKS+=("$fk"); FOS+=("$fo"); FPS+=("$fp"); COS+=("$co")
+	HWS+=("$hw"); FKS+=("$fk"); FOS+=("$fo"); FSS+=("$fs"); COS+=("$co")
 	RK+=("$(ratio "$hw" "$fk")"); RO+=("$(ratio "$hw" "$fo")")
-	RP+=("$(ratio "$hw" "$fp")"); RC+=("$(ratio "$co" "$fk")")
+	RS+=("$(ratio "$hw" "$fs")"); RC+=("$(ratio "$co" "$fk")")
 done
 read -r HWMS _ _ < <(stats "${HWS[@]}")
 read -r BASEMS _ _ < <(stats "${BASES[@]}")
 read -r FK _ _ < <(stats "${FKS[@]}")
 read -r FO _ _ < <(stats "${FOS[@]}")
-read -r FP _ _ < <(stats "${FPS[@]}")
-read -r PACE _ _ < <(stats "${PACES[@]}")
+read -r FS _ _ < <(stats "${FSS[@]}")
 read -r CO _ _ < <(stats "${COS[@]}")
 read -r RATIO RLO RHI < <(stats "${RK[@]}")
 read -r RATIO_O _ _ < <(stats "${RO[@]}")
-read -r RATIO_P PLO PHI < <(stats "${RP[@]}")
+read -r RATIO_S SLO SHI < <(stats "${RS[@]}")
 read -r RATIO_C CLO CHI < <(stats "${RC[@]}")
 
 NALL=$(ls /proc | grep -c '^[0-9]')
@@ -164,13 +173,13 @@ printf '%-58s %8s\n' "per round, median" "ms"
 printf '%-58s %8.3f\n' "hostwatch CPU per scrape (process_groups, 5 groups)" "$HWMS"
 printf '%-58s %8.3f\n' "floor: the same system calls, kept descriptors" "$FK"
 printf '%-58s %8.3f\n' "floor: the same files opened/read/closed each time" "$FO"
-printf '%-58s %8.3f\n' "floor, kept, $(printf "%.0f" "$PACE") us idle before each pass, as the scrapes" "$FP"
+printf '%-58s %8.3f\n' "floor, kept, served: one pass per scrape, same client" "$FS"
 printf '%-58s %8.3f\n' "the collector alone, in process, in a tight loop" "$CO"
 printf '%-58s %8.3f\n' "hostwatch CPU per scrape with no [process] section" "$BASEMS"
 printf '%-58s %8.3f\n' "first (cold) scrape: every process new, CPU" "$COLD"
 r3() { awk -v m="$2" -v lo="$3" -v hi="$4" -v t="$1" -v n=$ROUNDS 'BEGIN {printf "%-44s %5.2fx [%.2f-%.2f]\n", t, m, lo, hi}'; }
 echo "ratios: the median of $ROUNDS rounds [lowest-highest round]; target <= 1.5x"
 r3 "scrape / floor (kept, tight loop)" "$RATIO" "$RLO" "$RHI"
-r3 "scrape / floor (kept, paced as the scrapes)" "$RATIO_P" "$PLO" "$PHI"
+r3 "scrape / floor (kept, served as the scrapes)" "$RATIO_S" "$SLO" "$SHI"
 r3 "collector in process / floor (both tight)" "$RATIO_C" "$CLO" "$CHI"
 awk -v m="$RATIO_O" 'BEGIN {printf "%-44s %5.2fx\n", "scrape / floor (open/read/close, tight loop)", m}'

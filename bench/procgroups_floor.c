@@ -2,12 +2,7 @@
  * system calls a steady-state scan makes, and nothing else (no parsing, no
  * table, no output, no HTTP), in a tight loop.
  *
- *   procgroups_floor [-p PACE_US] PROCFS ITERATIONS PID...
- *
- * -p sleeps PACE_US microseconds before each timed pass: the same system
- * calls at a scrape's pace, after the CPU was idle as a server's is between
- * two scrapes (on a VM an idle vCPU gives its core, and its caches, to
- * other guests), instead of back to back with every cache hot.
+ *   procgroups_floor PROCFS ITERATIONS PID...
  *
  * prints two lines, CPU milliseconds per iteration (CLOCK_PROCESS_CPUTIME_ID):
  *   kept MS   exactly hostwatch's steady state: lseek + getdents64 of
@@ -18,6 +13,11 @@
  *   open MS   the same files opened, read and closed every time (what a
  *             plain exporter does, and hostwatch past its kept limit)
  *
+ *   procgroups_floor --serve PROCFS PID...
+ *
+ * makes one kept pass per HTTP request instead (floor_serve.h): the floor
+ * at the pace, and in the conditions, of a scrape.
+ *
  * Built with -DHW_COLLECTOR and linked with a build's libhostwatch.a, it
  * also takes "--collector CONFIG ITERATIONS": the process_groups collector
  * itself with the [process] sections of CONFIG, in process, in the same
@@ -27,12 +27,15 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "floor_serve.h"
 
 #define DENTS 32768 /* PG_DENTS_SIZE */
 #define FILEBUF 4096
@@ -115,86 +118,112 @@ static int run_collector(char *config, long iters)
 }
 #endif
 
+/* The processes of the floor, with the descriptors of the kept kind. */
+struct floor {
+	int procfd, n;
+	int *pid, *fstat_, *fstatus, *fdir;
+};
+
+/* One pass the way hostwatch's steady state makes it. */
+static void pass_kept(void *arg)
+{
+	const struct floor *f = arg;
+	struct stat sb;
+	drain_dir(f->procfd);
+	for (int i = 0; i < f->n; i++) {
+		if (pread(f->fstat_[i], buf, sizeof(buf) - 1, 0) <= 0 ||
+		    pread(f->fstatus[i], buf, sizeof(buf) - 1, 0) <= 0) {
+			fprintf(stderr, "pid %d went away\n", f->pid[i]);
+			exit(1);
+		}
+		if (fstat(f->fdir[i], &sb) < 0 || sb.st_size <= 0) {
+			fprintf(stderr, "pid %d: no fd count in fstat "
+					"(Linux < 6.2?)\n", f->pid[i]);
+			exit(1);
+		}
+	}
+}
+
+/* One pass opening, reading and closing every file. */
+static void pass_open(const struct floor *f)
+{
+	struct stat sb;
+	drain_dir(f->procfd);
+	for (int i = 0; i < f->n; i++) {
+		static const char *const names[] = {"stat", "status"};
+		for (int k = 0; k < 2; k++) {
+			int fd = open_at(f->procfd, f->pid[i], names[k], O_RDONLY);
+			if (read(fd, buf, sizeof(buf) - 1) <= 0)
+				exit(1);
+			close(fd);
+		}
+		int fd = open_at(f->procfd, f->pid[i], "fd",
+				 O_RDONLY | O_DIRECTORY);
+		if (fstat(fd, &sb) < 0)
+			exit(1);
+		close(fd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 #ifdef HW_COLLECTOR
 	if (argc == 4 && strcmp(argv[1], "--collector") == 0)
 		return run_collector(argv[2], strtol(argv[3], NULL, 10));
 #endif
-	long pace_us = 0;
-	if (argc > 2 && strcmp(argv[1], "-p") == 0) {
-		pace_us = strtol(argv[2], NULL, 10);
-		argc -= 2;
-		argv += 2;
-	}
-	if (argc < 3) {
-		fprintf(stderr, "usage: %s [-p PACE_US] PROCFS ITERATIONS PID...\n",
-			argv[0]);
+	bool serve = argc > 1 && strcmp(argv[1], "--serve") == 0;
+	if (serve) {
+		/* the same arguments, with no ITERATIONS */
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+		if (argc < 2) {
+			fprintf(stderr, "usage: %s --serve PROCFS PID...\n",
+				argv[0]);
+			return 2;
+		}
+	} else if (argc < 3) {
+		fprintf(stderr, "usage: %s PROCFS ITERATIONS PID...\n"
+				"       %s --serve PROCFS PID...\n",
+			argv[0], argv[0]);
 		return 2;
 	}
-	int procfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (procfd < 0) {
+	struct floor f;
+	f.procfd = open(argv[1], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f.procfd < 0) {
 		perror(argv[1]);
 		return 1;
 	}
-	long iters = strtol(argv[2], NULL, 10);
-	int n = argc - 3;
-	int *pid = calloc((size_t)n + 1, sizeof(*pid));
-	int *fstat_ = calloc((size_t)n + 1, sizeof(int));
-	int *fstatus = calloc((size_t)n + 1, sizeof(int));
-	int *fdir = calloc((size_t)n + 1, sizeof(int));
-	if (!pid || !fstat_ || !fstatus || !fdir)
+	int first = serve ? 2 : 3;
+	f.n = argc - first;
+	f.pid = calloc((size_t)f.n + 1, sizeof(int));
+	f.fstat_ = calloc((size_t)f.n + 1, sizeof(int));
+	f.fstatus = calloc((size_t)f.n + 1, sizeof(int));
+	f.fdir = calloc((size_t)f.n + 1, sizeof(int));
+	if (!f.pid || !f.fstat_ || !f.fstatus || !f.fdir)
 		return 1;
-	for (int i = 0; i < n; i++) {
-		pid[i] = atoi(argv[3 + i]);
-		fstat_[i] = open_at(procfd, pid[i], "stat", O_RDONLY);
-		fstatus[i] = open_at(procfd, pid[i], "status", O_RDONLY);
-		fdir[i] = open_at(procfd, pid[i], "fd", O_RDONLY | O_DIRECTORY);
+	for (int i = 0; i < f.n; i++) {
+		f.pid[i] = atoi(argv[first + i]);
+		f.fstat_[i] = open_at(f.procfd, f.pid[i], "stat", O_RDONLY);
+		f.fstatus[i] = open_at(f.procfd, f.pid[i], "status", O_RDONLY);
+		f.fdir[i] = open_at(f.procfd, f.pid[i], "fd",
+				    O_RDONLY | O_DIRECTORY);
 	}
+	if (serve)
+		return floor_serve(pass_kept, &f);
 
 	/* The two kinds alternate, iteration by iteration, so that a change
 	 * of load on the machine weighs on both alike. */
+	long iters = strtol(argv[2], NULL, 10);
 	double kept = 0, opened = 0;
-	struct stat sb;
 	for (long it = 0; it < iters; it++) {
-		if (pace_us > 0)
-			usleep((useconds_t)pace_us);
 		double t0 = cpu_ms();
-		drain_dir(procfd);
-		for (int i = 0; i < n; i++) {
-			if (pread(fstat_[i], buf, sizeof(buf) - 1, 0) <= 0 ||
-			    pread(fstatus[i], buf, sizeof(buf) - 1, 0) <= 0) {
-				fprintf(stderr, "pid %d went away\n", pid[i]);
-				return 1;
-			}
-			if (fstat(fdir[i], &sb) < 0 || sb.st_size <= 0) {
-				fprintf(stderr, "pid %d: no fd count in "
-						"fstat (Linux < 6.2?)\n", pid[i]);
-				return 1;
-			}
-		}
+		pass_kept(&f);
 		double t1 = cpu_ms();
-		if (pace_us > 0)
-			usleep((useconds_t)pace_us);
+		pass_open(&f);
 		double t2 = cpu_ms();
-		drain_dir(procfd);
-		for (int i = 0; i < n; i++) {
-			int fd = open_at(procfd, pid[i], "stat", O_RDONLY);
-			if (read(fd, buf, sizeof(buf) - 1) <= 0)
-				return 1;
-			close(fd);
-			fd = open_at(procfd, pid[i], "status", O_RDONLY);
-			if (read(fd, buf, sizeof(buf) - 1) <= 0)
-				return 1;
-			close(fd);
-			fd = open_at(procfd, pid[i], "fd", O_RDONLY | O_DIRECTORY);
-			if (fstat(fd, &sb) < 0)
-				return 1;
-			close(fd);
-		}
-		double t3 = cpu_ms();
 		kept += t1 - t0;
-		opened += t3 - t2;
+		opened += t2 - t1;
 	}
 	kept /= (double)iters;
 	opened /= (double)iters;
