@@ -78,6 +78,9 @@ void config_defaults(struct hw_config *cfg)
 	cfg->cgroup_root = strdup("/");
 	cfg->cgroup_max_depth = 3;
 	cfg->cgroup_include = strdup(DEF_CGROUP_INCLUDE);
+	cfg->docker_socket = strdup("/var/run/docker.sock");
+	cfg->docker_labels =
+		strdup("com.docker.compose.project,com.docker.compose.service");
 }
 
 void config_free(struct hw_config *cfg)
@@ -100,6 +103,8 @@ void config_free(struct hw_config *cfg)
 	free(cfg->cgroup_root);
 	free(cfg->cgroup_include);
 	free(cfg->cgroup_exclude);
+	free(cfg->docker_socket);
+	free(cfg->docker_labels);
 	config_procgroups_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -185,6 +190,13 @@ static const struct opt opts[] = {
 	 "Regexp of cgroup paths to publish (empty: all walked)."},
 	{"cgroup", "exclude", "collector.cgroup.exclude", OPT_REGEX,
 	 F(cgroup_exclude), 0, 0, "Regexp of cgroup paths not to publish."},
+	{"docker", "socket", "collector.docker.socket", OPT_PATH,
+	 F(docker_socket), 0, 0,
+	 "Unix socket of the Docker (or Podman) Engine API."},
+	{"docker", "labels", "collector.docker.labels", OPT_LABELKEYS,
+	 F(docker_labels), 0, 0,
+	 "Container label keys published as container_label_<key> labels, "
+	 "separated by commas (empty: none). Never all labels."},
 	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
 };
 
@@ -317,6 +329,58 @@ static int check_urlpath(const char *v, char *why, size_t whysize)
 	return 0;
 }
 
+/* Docker label keys, "a.b, c/d": each non-empty, at most 128 bytes of
+ * [A-Za-z0-9._/-] (what Docker's reverse-DNS keys use; the metric label is
+ * container_label_ + the key with every other character made '_', as
+ * cAdvisor names it), no key twice, at most CONFIG_LABEL_KEYS keys.
+ * Written to dst without the blanks. */
+static int check_label_keys(const char *v, char *dst, size_t size, char *why,
+			    size_t whysize)
+{
+	size_t n = 0, len = 0;
+	dst[0] = '\0';
+	const char *p = v;
+	for (;;) {
+		p += strspn(p, " \t");
+		size_t k = strcspn(p, ", \t");
+		const char *key = p;
+		p += k;
+		p += strspn(p, " \t");
+		if (*p && *p != ',')
+			return WHY("\"%s\": keys are separated by commas", v);
+		if (k == 0) {
+			if (!*p && n == 0)
+				return 0; /* empty: none */
+			return WHY("\"%s\": an empty label key", v);
+		}
+		if (k > 128)
+			return WHY("\"%.*s...\": a label key longer than 128 "
+				   "bytes", 32, key);
+		size_t ok = strspn(key, "abcdefghijklmnopqrstuvwxyz"
+					"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-");
+		if (ok < k)
+			return WHY("\"%.*s\": '%c' is not allowed in a label key",
+				   (int)k, key, key[ok]);
+		for (const char *q = dst; *q;) {
+			size_t ql = strcspn(q, ",");
+			if (ql == k && memcmp(q, key, k) == 0)
+				return WHY("\"%.*s\" is listed twice", (int)k,
+					   key);
+			q += ql + (q[ql] == ',');
+		}
+		if (++n > CONFIG_LABEL_KEYS || len + k + 1 >= size)
+			return WHY("more than %d label keys", CONFIG_LABEL_KEYS);
+		if (len)
+			dst[len++] = ',';
+		memcpy(dst + len, key, k);
+		len += k;
+		dst[len] = '\0';
+		if (!*p)
+			return 0;
+		p++; /* the comma */
+	}
+}
+
 int config_check_regex(const char *v, char *why, size_t whysize)
 {
 	struct hw_regex re;
@@ -348,6 +412,7 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
 	double d;
 	bool b;
 	enum hw_log_level lvl;
+	char label_keys[CONFIG_LABEL_KEYS_MAX + 1];
 	int rc;
 
 	switch (o->type) {
@@ -402,6 +467,12 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
 				   v);
 		*(enum hw_log_level *)field = lvl;
 		return 0;
+	case OPT_LABELKEYS:
+		if ((rc = check_label_keys(v, label_keys, sizeof(label_keys),
+					   why, whysize)) < 0)
+			return rc;
+		v = label_keys[0] ? label_keys : NULL;
+		break;
 	case OPT_REGEX:
 		if (!*v) {
 			v = NULL; /* no filter */
@@ -502,7 +573,7 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	    !cfg->fs_mount_points_exclude ||
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
 	    !cfg->netdev_device_exclude || !cfg->cgroup_root ||
-	    !cfg->cgroup_include) {
+	    !cfg->cgroup_include || !cfg->docker_socket || !cfg->docker_labels) {
 		rc = -ENOMEM;
 		goto out;
 	}

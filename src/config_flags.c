@@ -191,6 +191,7 @@ void config_usage(FILE *out)
 		case OPT_URLPATH:
 		case OPT_PATH:
 		case OPT_REGEX:
+		case OPT_LABELKEYS:
 			if (*(char *const *)field)
 				snprintf(v, room, "\"%s\"", *(char *const *)field);
 			else

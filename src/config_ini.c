@@ -28,7 +28,8 @@
 /* Every [section] config.c's table uses: any other is an error, even empty. */
 static const char *const sections[] = {"server", "paths",  "log",
 				       "collectors", "cpu", "filesystem",
-				       "diskstats", "netdev", "cgroup"};
+				       "diskstats", "netdev", "cgroup",
+				       "docker"};
 
 static const struct opt *opt_by_key(const char *section, const char *key,
 				    int *ci)

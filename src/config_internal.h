@@ -11,6 +11,7 @@
 
 #include "hostwatch/buf.h"
 #include "hostwatch/config.h"
+#include "hostwatch/docker.h"
 
 /* Unit tests point this at a fixture so they do not depend on the host. */
 #ifndef CONFIG_DEFAULT_FILE
@@ -29,6 +30,8 @@ enum opt_type {
 	OPT_PATH,     /* char *, absolute */
 	OPT_LOGLEVEL, /* enum hw_log_level */
 	OPT_REGEX,    /* char *, Go syntax; empty means NULL (no filter) */
+	OPT_LABELKEYS, /* char *, Docker label keys separated by commas,
+			* stored as given without blanks; empty means NULL */
 	OPT_DISABLE_DEFAULTS,
 	OPT_COLLECTOR, /* one per hw_collectors[]: key and flag are its name */
 };
@@ -43,8 +46,12 @@ struct opt {
 	const char *help;
 };
 
+/* [docker] labels: at most this many keys of at most 128 bytes. */
+#define CONFIG_LABEL_KEYS DOCKER_LABEL_KEYS_MAX
+#define CONFIG_LABEL_KEYS_MAX (CONFIG_LABEL_KEYS * 129)
+
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 27
+#define CONFIG_N_OPTS 29
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */

@@ -6,7 +6,8 @@ BUILD="build-essential autoconf automake autoconf-archive pkg-config
 libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev libdeflate-dev libcgroup-dev
 libcurl4-openssl-dev libjansson-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
-prometheus prometheus-node-exporter systemd bindfs fuse3 procps"
+prometheus prometheus-node-exporter systemd bindfs fuse3 procps
+docker.io busybox-static podman libcurl3-gnutls"
 missing=""
 for p in $BUILD $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -19,3 +20,10 @@ if [ -n "$missing" ]; then
 fi
 # Debian starts node_exporter as a service when installed where systemd
 # runs; the tests start their own on free ports, so that one is harmless.
+# Likewise docker.io's dockerd and containerd: the Docker tests start a
+# private dockerd of their own (own socket, data, exec root, containerd
+# namespace and cgroup parent: tests/integration/docker_lib.sh), so none
+# has to run, and one that runs is left alone. busybox-static is the whole
+# of their image (made with `docker import`: no registry is needed).
+# podman: test_docker_api runs the client against its Docker-compatible
+# service too. libcurl3-gnutls: the libcurl the Docker client loads first.

@@ -174,6 +174,22 @@ int cgroup_read_path(struct cgroup_reader *r, const struct cgroup_layout *l,
 		     const char *const path[CGROUP_H_COUNT],
 		     struct cgroup_stats *st);
 
+/* The hierarchies' tops, open, and what each provides: made once for
+ * many cgroup_read_path_at calls (a scrape's containers) instead of once
+ * per cgroup. A mount that cannot be opened now is skipped (fd -1). */
+struct cgroup_roots {
+	int fd[CGROUP_H_COUNT];     /* per mount of the layout, in its order */
+	unsigned what[CGROUP_H_COUNT];
+};
+int cgroup_roots_open(struct cgroup_reader *r, const struct cgroup_layout *l,
+		      struct cgroup_roots *roots);
+void cgroup_roots_close(struct cgroup_roots *roots);
+/* cgroup_read_path through roots opened by cgroup_roots_open. */
+int cgroup_read_path_at(struct cgroup_reader *r, const struct cgroup_layout *l,
+			const struct cgroup_roots *roots,
+			const char *const path[CGROUP_H_COUNT],
+			struct cgroup_stats *st);
+
 /* Device names for io stats: "/dev/" + DEVNAME of
  * <sysfs>/dev/block/MAJ:MIN/uevent, cached; "MAJ:MIN" when there is none. */
 struct cgroup_devname {

@@ -73,6 +73,10 @@ struct hw_config {
 	unsigned cgroup_max_depth; /* levels below root that are walked */
 	char *cgroup_include;   /* Go regex on the cgroup path; NULL: all */
 	char *cgroup_exclude;   /* NULL: none */
+	/* [docker] */
+	char *docker_socket;    /* the Engine API's Unix socket */
+	char *docker_labels;    /* label keys published as container_label_*,
+				 * "a,b" (no blanks); NULL: none */
 
 	/* [process NAME] sections, in file order */
 	struct hw_procgroup *procgroups;

@@ -13,7 +13,16 @@
  * their directory; no absolute path is built. Records, the hash table, the
  * path strings and the read buffer are reused: once they have grown, a
  * scrape allocates nothing. A cgroup removed while it is walked is skipped;
- * a malformed file fails the collector (and nothing is written). */
+ * a malformed file fails the collector (and nothing is written).
+ *
+ * With the docker collector on, Docker's running containers are records
+ * too (src/docker/inventory.h: their cgroups found from their first
+ * process), read whether or not the walk selects their cgroup, and
+ * labelled as cAdvisor labels them: id, name, image and the configured
+ * container_label_* keys. The container_* families must appear once in a
+ * response, so they are all written here; when the cgroup collector is off,
+ * the docker collector runs this code without the walk
+ * (cgroup_containers_*). */
 #include "config.h"
 
 #include <dirent.h>
@@ -30,6 +39,9 @@
 #include "hostwatch/log.h"
 #include "hostwatch/regex.h"
 
+#include "../docker/inventory.h"
+#include "cgroup_internal.h"
+
 /* Bounds: cgroups published, directories walked per hierarchy, an id. */
 #define CG_MAX_CGROUPS 10000
 #define CG_MAX_VISITED 100000
@@ -39,6 +51,7 @@
 struct cg_rec {
 	uint32_t path_off; /* the id in paths */
 	uint32_t hash;
+	int32_t dk; /* its container in snap, or -1 */
 	struct cgroup_stats st;
 };
 
@@ -63,6 +76,9 @@ struct cg_priv {
 	char id[CG_ID_MAX]; /* the cgroup being walked: "" for the root */
 	size_t visited;
 	bool warned_max, warned_visited, warned_long;
+	/* Docker's containers */
+	bool walk, docker;
+	struct docker_snapshot snap;
 };
 
 /* Tests only: called after a directory's children were listed
@@ -89,6 +105,9 @@ static void cg_fini(struct hw_ctx *ctx)
 	buf_free(&p->paths);
 	buf_free(&p->names);
 	free(p->dents);
+	if (p->docker)
+		docker_inventory_release();
+	docker_snapshot_free(&p->snap);
 	free(p);
 	ctx->priv = NULL;
 }
@@ -107,13 +126,15 @@ static int cg_compile(struct hw_regex *re, bool *has, const char *pattern,
 	return 0;
 }
 
-static int cg_init(struct hw_ctx *ctx)
+/* walk: the cgroup collector's own walk; docker: Docker's containers. */
+static int cg_init_mode(struct hw_ctx *ctx, bool walk, bool docker)
 {
 	const struct hw_config *cfg = ctx->cfg;
 	struct cg_priv *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	ctx->priv = p;
+	p->walk = walk;
 	cgroup_reader_init(&p->rd);
 	p->sysfs = cfg->sysfs;
 	p->max_depth = cfg->cgroup_max_depth;
@@ -150,9 +171,24 @@ static int cg_init(struct hw_ctx *ctx)
 		else
 			log_debug("cgroup: hierarchies %s", desc);
 	}
+	if (rc == 0 && docker) {
+		rc = docker_inventory_acquire(cfg);
+		p->docker = rc == 0;
+	}
 	if (rc < 0)
 		cg_fini(ctx);
 	return rc;
+}
+
+static bool docker_enabled(const struct hw_config *cfg)
+{
+	int i = collector_index("docker");
+	return i >= 0 && cfg->enabled[i];
+}
+
+static int cg_init(struct hw_ctx *ctx)
+{
+	return cg_init_mode(ctx, true, docker_enabled(ctx->cfg));
 }
 
 /* ---- records: one per cgroup path, found by a hash of the path ---------- */
@@ -222,6 +258,7 @@ static long cg_insert(struct cg_priv *p, const char *id, uint32_t h)
 	struct cg_rec *r = &p->recs[p->nrec];
 	r->path_off = (uint32_t)p->paths.len;
 	r->hash = h;
+	r->dk = -1;
 	buf_put(&p->paths, id, strlen(id) + 1);
 	if (p->paths.failed)
 		return -ENOMEM;
@@ -337,9 +374,10 @@ static bool cg_may_have_children(int dirfd)
 }
 
 /* Walk the cgroup open as dirfd, whose id is p->id (len bytes), `depth`
- * levels below the start. */
+ * levels below the start; selected: whether the include/exclude regexes
+ * publish it (the caller has asked them). */
 static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
-		   unsigned what)
+		   unsigned what, bool selected)
 {
 	if (++p->visited > CG_MAX_VISITED) {
 		if (!p->warned_visited)
@@ -351,7 +389,7 @@ static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
 		return 0;
 	}
 	int rc = 0;
-	if (cg_selected(p, cg_id(p))) {
+	if (selected) {
 		rc = cg_read_one(p, dirfd, what);
 		if (rc == -ENOENT)
 			return 0; /* removed since it was listed */
@@ -377,12 +415,30 @@ static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
 			p->warned_long = true;
 			continue;
 		}
+		p->id[len] = '/';
+		memcpy(p->id + len + 1, name, nl + 1);
+		/* A cgroup not published is only walked for what is below
+		 * it: not at all at the last level, and not when its link
+		 * count says it has no subdirectory (a container's cgroup,
+		 * read by the docker part, or a session scope). One fstatat
+		 * instead of open, fstat and close. */
+		bool sel = cg_selected(p, p->id);
+		if (!sel) {
+			struct stat st;
+			if (depth + 1 >= p->max_depth ||
+			    (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			     st.st_nlink == 2)) {
+				p->id[len] = '\0';
+				continue;
+			}
+		}
 		/* O_PATH: most cgroups are leaves, read through this
 		 * descriptor and never listed (tmpfs would allocate a readdir
 		 * cursor for an O_RDONLY open of a directory) */
 		int fd = openat(dirfd, name,
 				O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
+			p->id[len] = '\0';
 			/* gone since the listing, or not a directory now */
 			if (errno == ENOENT || errno == ENODEV ||
 			    errno == ENOTDIR)
@@ -390,9 +446,7 @@ static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
 			rc = -errno;
 			break;
 		}
-		p->id[len] = '/';
-		memcpy(p->id + len + 1, name, nl + 1);
-		rc = cg_walk(p, fd, len + 1 + nl, depth + 1, what);
+		rc = cg_walk(p, fd, len + 1 + nl, depth + 1, what, sel);
 		close(fd);
 		p->id[len] = '\0';
 	}
@@ -425,7 +479,7 @@ static int cg_walk_mount(struct cg_priv *p, const struct cgroup_mount *m)
 			p->id[0] = '\0';
 		}
 		p->visited = 0;
-		rc = cg_walk(p, fd, len, 0, what);
+		rc = cg_walk(p, fd, len, 0, what, cg_selected(p, cg_id(p)));
 	}
 	if (fd != mfd && fd >= 0)
 		close(fd);
@@ -534,16 +588,44 @@ static int cg_io_cmp(const void *a, const void *b)
 	return x->minor < y->minor ? -1 : x->minor > y->minor;
 }
 
+/* Most labels a sample has: a container's keys, cpu or device, id, image
+ * and name. */
+#define CG_MAX_LABELS (DOCKER_LABEL_KEYS_MAX + 4)
+
+/* The labels of r's samples, in name order: a container's
+ * container_label_* first, then (ek, ev) when ek is set (cpu, device), id,
+ * and a container's image and name. Their number. */
+static size_t cg_labels(const struct cg_priv *p, const struct cg_rec *r,
+			const char *ek, const char *ev, struct hw_label *l)
+{
+	size_t n = 0;
+	const struct docker_entry *e = r->dk >= 0 ? &p->snap.v[r->dk] : NULL;
+	if (e)
+		for (size_t k = 0; k < p->snap.nkeys; k++) {
+			uint32_t i = p->snap.key_order[k];
+			l[n++] = (struct hw_label){p->snap.label_names[i],
+						   e->label_values[i]};
+		}
+	if (ek)
+		l[n++] = (struct hw_label){ek, ev};
+	l[n++] = (struct hw_label){"id", cg_rec_id(p, r)};
+	if (e) {
+		l[n++] = (struct hw_label){"image", e->image};
+		l[n++] = (struct hw_label){"name", e->name};
+	}
+	return n;
+}
+
 static void cg_emit_io(struct cg_priv *p, struct sink *sink, bool reads,
 		       const struct cg_rec *r)
 {
-	struct hw_label l[2] = {{"device", NULL}, {"id", cg_rec_id(p, r)}};
+	struct hw_label l[CG_MAX_LABELS];
 	for (uint32_t i = 0; i < r->st.io_n; i++) {
 		const struct cgroup_io *d = &p->rd.io[r->st.io_off + i];
-		l[0].value = cgroup_devname(&p->dev, &p->rd.buf, p->sysfs,
-					    d->major, d->minor);
-		sink_sample(sink, l, 2,
-			    (double)(reads ? d->rbytes : d->wbytes));
+		const char *dev = cgroup_devname(&p->dev, &p->rd.buf, p->sysfs,
+						 d->major, d->minor);
+		size_t n = cg_labels(p, r, "device", dev, l);
+		sink_sample(sink, l, n, (double)(reads ? d->rbytes : d->wbytes));
 	}
 }
 
@@ -577,17 +659,68 @@ static void cg_emit(struct cg_priv *p, struct sink *sink)
 				continue;
 			if (field == CGROUP_F_IO) {
 				cg_emit_io(p, sink, fam->field >= 0, r);
-			} else if (field == CGROUP_F_CPU_USAGE) {
-				/* cAdvisor without per-CPU metrics */
-				struct hw_label l[2] = {
-					{"cpu", "total"}, {"id", cg_rec_id(p, r)}};
-				sink_sample(sink, l, 2, r->st.v[field]);
 			} else {
-				struct hw_label l = {"id", cg_rec_id(p, r)};
-				sink_sample(sink, &l, 1, r->st.v[field]);
+				/* cpu="total": cAdvisor without per-CPU
+				 * metrics */
+				struct hw_label l[CG_MAX_LABELS];
+				size_t n = cg_labels(
+					p, r,
+					field == CGROUP_F_CPU_USAGE ? "cpu" : NULL,
+					"total", l);
+				sink_sample(sink, l, n, r->st.v[field]);
 			}
 		}
 	}
+}
+
+/* Docker's running containers, as records labelled with their names. A
+ * container's cgroup the walk found already gets the labels; another is
+ * read here. */
+static int cg_add_containers(struct cg_priv *p)
+{
+	int rc = docker_inventory_snapshot(&p->snap);
+	if (rc < 0)
+		return rc;
+	struct cgroup_roots roots;
+	bool opened = false;
+	for (size_t i = 0; i < p->snap.n && rc == 0; i++) {
+		const struct docker_entry *e = &p->snap.v[i];
+		if (e->pid <= 0 || !e->cgroup_id)
+			continue; /* not running: no cgroup */
+		uint32_t h = cg_hash(e->cgroup_id, strlen(e->cgroup_id));
+		long idx = cg_lookup(p, e->cgroup_id, h);
+		if (idx < 0) {
+			if (p->nrec == cg_max_cgroups)
+				continue;
+			if (!opened)
+				opened = cgroup_roots_open(&p->rd, &p->layout,
+							   &roots) == 0;
+			struct cgroup_stats st;
+			rc = cgroup_read_path_at(&p->rd, &p->layout, &roots,
+						 (const char *const *)e->cgroup,
+						 &st);
+			if (rc == -ENOENT) {
+				rc = 0;
+				continue; /* it stopped since */
+			}
+			if (rc < 0)
+				break;
+			if (!st.have) {
+				cgroup_stats_drop(&p->rd, &st);
+				continue;
+			}
+			idx = cg_insert(p, e->cgroup_id, h);
+			if (idx < 0) {
+				rc = (int)idx;
+				break;
+			}
+			p->recs[idx].st = st;
+		}
+		p->recs[idx].dk = (int32_t)i;
+	}
+	if (opened)
+		cgroup_roots_close(&roots);
+	return rc;
 }
 
 static int cg_collect(struct hw_ctx *ctx, struct sink *sink)
@@ -602,12 +735,29 @@ static int cg_collect(struct hw_ctx *ctx, struct sink *sink)
 		memset(p->slots, 0, p->nslots * sizeof(*p->slots));
 	cgroup_reader_reset(&p->rd);
 	int rc = 0;
-	for (unsigned i = 0; i < p->layout.n && rc == 0; i++)
+	for (unsigned i = 0; p->walk && i < p->layout.n && rc == 0; i++)
 		rc = cg_walk_mount(p, &p->layout.m[i]);
+	if (rc == 0 && p->docker)
+		rc = cg_add_containers(p);
 	if (rc < 0)
 		return rc;
 	cg_emit(p, sink);
 	return 0;
+}
+
+int cgroup_containers_init(struct hw_ctx *ctx)
+{
+	return cg_init_mode(ctx, false, true);
+}
+
+int cgroup_containers_collect(struct hw_ctx *ctx, struct sink *sink)
+{
+	return cg_collect(ctx, sink);
+}
+
+void cgroup_containers_fini(struct hw_ctx *ctx)
+{
+	cg_fini(ctx);
 }
 
 const struct collector collector_cgroup = {

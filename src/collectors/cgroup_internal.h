@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hostwatch/cgroup.h"
+#include "hostwatch/collector.h"
 
 /* Read dirfd/name into r->buf, NUL-terminated: 0 or -errno; -EINVAL when a
  * non-empty file does not end in a newline. One read() per file when it
@@ -33,5 +34,12 @@ int cgroup_parse_io_stat(struct cgroup_reader *r, struct cgroup_stats *st,
 			 const char *p);
 int cgroup_parse_blkio(struct cgroup_reader *r, struct cgroup_stats *st,
 		       const char *p);
+
+/* cgroup.c, for the docker collector while the cgroup collector is off:
+ * the container_* families of Docker's running containers alone (no walk).
+ * The same life cycle as a collector's, on ctx->priv. */
+int cgroup_containers_init(struct hw_ctx *ctx);
+int cgroup_containers_collect(struct hw_ctx *ctx, struct sink *sink);
+void cgroup_containers_fini(struct hw_ctx *ctx);
 
 #endif

@@ -401,9 +401,37 @@ int cgroup_mount_what(struct cgroup_reader *r, const struct cgroup_mount *m,
 	return 0;
 }
 
-int cgroup_read_path(struct cgroup_reader *r, const struct cgroup_layout *l,
-		     const char *const path[CGROUP_H_COUNT],
-		     struct cgroup_stats *st)
+int cgroup_roots_open(struct cgroup_reader *r, const struct cgroup_layout *l,
+		      struct cgroup_roots *roots)
+{
+	for (unsigned i = 0; i < CGROUP_H_COUNT; i++)
+		roots->fd[i] = -1;
+	for (unsigned i = 0; i < l->n; i++) {
+		roots->fd[i] = open(l->m[i].path,
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (roots->fd[i] >= 0 &&
+		    cgroup_mount_what(r, &l->m[i], roots->fd[i],
+				      &roots->what[i]) < 0) {
+			close(roots->fd[i]); /* unmounted since: skipped */
+			roots->fd[i] = -1;
+		}
+	}
+	return 0;
+}
+
+void cgroup_roots_close(struct cgroup_roots *roots)
+{
+	for (unsigned i = 0; i < CGROUP_H_COUNT; i++) {
+		if (roots->fd[i] >= 0)
+			close(roots->fd[i]);
+		roots->fd[i] = -1;
+	}
+}
+
+int cgroup_read_path_at(struct cgroup_reader *r, const struct cgroup_layout *l,
+			const struct cgroup_roots *roots,
+			const char *const path[CGROUP_H_COUNT],
+			struct cgroup_stats *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->io_off = (uint32_t)r->nio;
@@ -412,24 +440,18 @@ int cgroup_read_path(struct cgroup_reader *r, const struct cgroup_layout *l,
 		const struct cgroup_mount *m = &l->m[i];
 		int h = __builtin_ctz(m->roles);
 		const char *rel = path[h];
-		if (!rel)
+		if (!rel || roots->fd[i] < 0)
 			continue;
-		int rootfd = open(m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd < 0)
-			continue;
-		unsigned what;
-		int rc = cgroup_mount_what(r, m, rootfd, &what);
 		while (*rel == '/')
 			rel++;
-		int fd = rc < 0 ? -1
-			 : *rel ? openat(rootfd, rel,
-					 O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-				: dup(rootfd);
-		close(rootfd);
+		int fd = *rel ? openat(roots->fd[i], rel,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			      : dup(roots->fd[i]);
 		if (fd < 0)
 			continue;
 		struct cgroup_stats one;
-		rc = cgroup_read_dir(r, fd, cgroup_what_left(what, st), &one);
+		int rc = cgroup_read_dir(
+			r, fd, cgroup_what_left(roots->what[i], st), &one);
 		close(fd);
 		if (rc == -ENOENT)
 			continue;
@@ -439,6 +461,17 @@ int cgroup_read_path(struct cgroup_reader *r, const struct cgroup_layout *l,
 		cgroup_stats_merge(r, st, &one);
 	}
 	return found ? 0 : -ENOENT;
+}
+
+int cgroup_read_path(struct cgroup_reader *r, const struct cgroup_layout *l,
+		     const char *const path[CGROUP_H_COUNT],
+		     struct cgroup_stats *st)
+{
+	struct cgroup_roots roots;
+	cgroup_roots_open(r, l, &roots);
+	int rc = cgroup_read_path_at(r, l, &roots, path, st);
+	cgroup_roots_close(&roots);
+	return rc;
 }
 
 /* ---- device names -------------------------------------------------------- */

@@ -8,7 +8,7 @@
 #include "hostwatch/collector.h"
 
 extern const struct collector collector_cgroup, collector_cpu,
-	collector_diskstats,
+	collector_diskstats, collector_docker,
 	collector_filesystem, collector_loadavg, collector_meminfo,
 	collector_netdev, collector_os, collector_pressure,
 	collector_process_groups, collector_stat,
@@ -17,7 +17,7 @@ extern const struct collector collector_cgroup, collector_cpu,
 /* Sorted by name: node_exporter's output and its collector log are too. */
 const struct collector *const hw_collectors[] = {
 	&collector_cgroup,   &collector_cpu,
-	&collector_diskstats, &collector_filesystem,
+	&collector_diskstats, &collector_docker,     &collector_filesystem,
 	&collector_loadavg,  &collector_meminfo,   &collector_netdev,
 	&collector_os,       &collector_pressure,  &collector_process_groups,
 	&collector_stat,     &collector_time,      &collector_uname,

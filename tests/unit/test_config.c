@@ -78,6 +78,9 @@ static void assert_defaults(const struct hw_config *c)
 	ck_assert_str_eq(c->cgroup_include, DEF_CGROUP_INCLUDE);
 	ck_assert_ptr_null(c->cgroup_exclude);
 	ck_assert_uint_eq(c->n_procgroups, 0);
+	ck_assert_str_eq(c->docker_socket, "/var/run/docker.sock");
+	ck_assert_str_eq(c->docker_labels,
+			 "com.docker.compose.project,com.docker.compose.service");
 }
 
 static bool enabled(const char *name)
@@ -150,6 +153,33 @@ START_TEST(test_every_key)
 	ck_assert_ptr_null(cfg.netdev_device_include); /* empty: none */
 	ck_assert_str_eq(cfg.netdev_device_exclude, "^(lo|docker\\d+)$");
 	ck_assert(!cfg.netdev_netlink);
+}
+END_TEST
+
+START_TEST(test_docker)
+{
+	ck_assert_int_eq(LOAD("--config.file=" CONF "docker.conf"), 0);
+	ck_assert_str_eq(errtext, "");
+	ck_assert_str_eq(cfg.docker_socket, "/run/podman/podman.sock");
+	/* stored without the blanks */
+	ck_assert_str_eq(cfg.docker_labels, "app,com.example/tier,team.name");
+	config_free(&cfg);
+	/* a flag overrides; empty means no label keys at all */
+	ck_assert_int_eq(LOAD("--config.file=" CONF "docker.conf",
+			      "--collector.docker.labels=",
+			      "--collector.docker.socket=/tmp/d.sock"),
+			 0);
+	ck_assert_ptr_null(cfg.docker_labels);
+	ck_assert_str_eq(cfg.docker_socket, "/tmp/d.sock");
+	config_free(&cfg);
+	/* at most 16 keys */
+	char many[400] = "--collector.docker.labels=k0";
+	for (int i = 1; i < 17; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many),
+			 ",k%d", i);
+	ck_assert_int_eq(LOAD(many), -EINVAL);
+	ck_assert_str_eq(errtext, "flag --collector.docker.labels: more than "
+				  "16 label keys\n");
 }
 END_TEST
 
@@ -615,6 +645,21 @@ static const struct {
 	 "%s:2: line is too long (198 characters, at most 197)"},
 	{"missing-bracket.conf", {NULL}, "%s:3: section header is missing \"]\""},
 	{"no-equals.conf", {NULL}, "%s:2: expected \"key = value\""},
+	{"bad-docker-labels.conf", {NULL},
+	 "%s:3: [docker] labels: \"bad=key\": '=' is not allowed in a label "
+	 "key"},
+	{NULL, {"--collector.docker.labels=a b"},
+	 "flag --collector.docker.labels: \"a b\": keys are separated by "
+	 "commas"},
+	{"bad-docker-empty.conf", {NULL},
+	 "%s:2: [docker] labels: \"app,,team\": an empty label key"},
+	{"bad-docker-socket.conf", {NULL},
+	 "%s:2: [docker] socket: \"docker.sock\" is not an absolute path"},
+	{NULL, {"--collector.docker.labels=a,a"},
+	 "flag --collector.docker.labels: \"a\" is listed twice"},
+	{NULL, {"--collector.docker.labels=a$b"},
+	 "flag --collector.docker.labels: \"a$b\": '$' is not allowed in a "
+	 "label key"},
 	{"exclusive.conf", {NULL},
 	 "%s:3: [diskstats] device_include: cannot be combined with "
 	 "device_exclude"},
@@ -728,6 +773,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_procgroups_cgroup);
+	tcase_add_test(tc, test_docker);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);
 	return s;
