@@ -38,6 +38,7 @@
 #include "hostwatch/collector.h"
 #include "hostwatch/log.h"
 #include "hostwatch/regex.h"
+#include "hostwatch/sys.h"
 
 #include "../docker/inventory.h"
 #include "cgroup_internal.h"
@@ -435,8 +436,8 @@ static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
 		/* O_PATH: most cgroups are leaves, read through this
 		 * descriptor and never listed (tmpfs would allocate a readdir
 		 * cursor for an O_RDONLY open of a directory) */
-		int fd = openat(dirfd, name,
-				O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		int fd = sys_openat(dirfd, name,
+				    O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0) {
 			p->id[len] = '\0';
 			/* gone since the listing, or not a directory now */
@@ -447,7 +448,7 @@ static int cg_walk(struct cg_priv *p, int dirfd, size_t len, unsigned depth,
 			break;
 		}
 		rc = cg_walk(p, fd, len + 1 + nl, depth + 1, what, sel);
-		close(fd);
+		sys_close(fd);
 		p->id[len] = '\0';
 	}
 	if (rc == -ENOENT)

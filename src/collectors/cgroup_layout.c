@@ -19,6 +19,7 @@
 #include "hostwatch/cgroup.h"
 #include "hostwatch/log.h"
 #include "hostwatch/readfile.h"
+#include "hostwatch/sys.h"
 
 #define CG_MAX_MOUNTINFO (4u << 20)
 #define CG_DEVNAMES_MAX 256
@@ -444,15 +445,15 @@ int cgroup_read_path_at(struct cgroup_reader *r, const struct cgroup_layout *l,
 			continue;
 		while (*rel == '/')
 			rel++;
-		int fd = *rel ? openat(roots->fd[i], rel,
-				       O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		int fd = *rel ? sys_openat(roots->fd[i], rel,
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC)
 			      : dup(roots->fd[i]);
 		if (fd < 0)
 			continue;
 		struct cgroup_stats one;
 		int rc = cgroup_read_dir(
 			r, fd, cgroup_what_left(roots->what[i], st), &one);
-		close(fd);
+		sys_close(fd);
 		if (rc == -ENOENT)
 			continue;
 		if (rc < 0)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hostwatch/readfile.h"
+#include "hostwatch/sys.h"
 
 #include "cgroup_internal.h"
 
@@ -37,7 +38,7 @@
 int cgroup_file_read(struct cgroup_reader *r, int dirfd, const char *name)
 {
 	struct hw_buf *b = &r->buf;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = sys_openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
@@ -48,7 +49,7 @@ int cgroup_file_read(struct cgroup_reader *r, int dirfd, const char *name)
 			break;
 		}
 		size_t room = b->cap - b->len - 1;
-		ssize_t n = read(fd, b->data + b->len, room);
+		ssize_t n = sys_read(fd, b->data + b->len, room);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -63,7 +64,7 @@ int cgroup_file_read(struct cgroup_reader *r, int dirfd, const char *name)
 		if ((size_t)n < room)
 			break;
 	}
-	close(fd);
+	sys_close(fd);
 	if (rc < 0) {
 		b->len = 0;
 		return rc;
@@ -90,18 +91,18 @@ int cgroup_file_lines(struct cgroup_reader *r, int dirfd, const char *name,
 		      uint64_t *lines)
 {
 	struct hw_buf *b = &r->buf;
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = sys_openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (!buf_reserve(b, CG_PROCS_CHUNK)) {
-		close(fd);
+		sys_close(fd);
 		return -ENOMEM;
 	}
 	uint64_t n_lines = 0;
 	char last = '\n';
 	int rc = 0;
 	for (;;) {
-		ssize_t n = read(fd, b->data, CG_PROCS_CHUNK);
+		ssize_t n = sys_read(fd, b->data, CG_PROCS_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -117,7 +118,7 @@ int cgroup_file_lines(struct cgroup_reader *r, int dirfd, const char *name,
 		if (n < CG_PROCS_CHUNK - CG_PROCS_SLACK)
 			break;
 	}
-	close(fd);
+	sys_close(fd);
 	b->len = 0;
 	if (rc < 0)
 		return rc;
