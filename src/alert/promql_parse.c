@@ -539,7 +539,9 @@ static int parse_postfix(struct pq_parser *p, struct promql_node **out)
 		int64_t ms;
 		if ((r = pq_lex_duration(&p->lx, &ms)) < 0)
 			goto fail;
-		if (TOK.kind == T_COLON) {
+		/* ':' would start an identifier: lex.go lexes it as COLON here. */
+		if (TOK.kind == T_COLON ||
+		    (TOK.kind == T_IDENT && p->lx.in[TOK.pos] == ':')) {
 			r = pq_errf(p->err, TOK.pos, "subqueries are not supported");
 			goto fail;
 		}
@@ -775,7 +777,7 @@ int promql_parse(const char *expr, struct promql_node **out,
 	if ((r = next(&p)) < 0)
 		goto out;
 	if (p.lx.tok.kind == T_EOF) {
-		r = pq_errf(err, 0, "no expression found in input");
+		r = pq_errf(err, p.lx.tok.pos, "no expression found in input");
 		goto out;
 	}
 	if ((r = parse_expr(&p, 0, &n)) < 0)

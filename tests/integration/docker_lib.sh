@@ -6,8 +6,9 @@
 # /etc/docker/daemon.json does not apply), containerd namespaces
 # hwtest-PID (should a system containerd be used), --cgroup-parent /hwtest-PID,
 # so that nothing clashes with a system dockerd on /var/run/docker.sock or
-# with a parallel test. No network: --bridge=none, no iptables rules, and
-# every container runs with --network none. The image hw-busybox:test is
+# with a parallel test. No network: a bridge of its own, hwdkPID (with
+# --bridge=none dockerd would delete the host's docker0), no iptables rules,
+# and every container runs with --network none. The image hw-busybox:test is
 # made here with `docker import` from /bin/busybox (busybox-static) and a
 # symlink per applet: no registry is needed.
 #
@@ -35,6 +36,7 @@ DK_PIDFILE=$TMP/docker.pid
 DK_LOG=$TMP/dockerd.log
 DK_PARENT=/hwtest-$$
 DK_NS=hwtest-$$
+DK_BRIDGE=hwdk$$ # at most 15 bytes: an interface name
 DK_IMAGE=hw-busybox:test
 DK_PID=
 export DOCKER_CONFIG=$TMP/docker-cli
@@ -58,7 +60,7 @@ dk_start() {
 	"$DOCKERD" --config-file="$TMP/daemon.json" \
 		--data-root="$DK_ROOT" --exec-root="$DK_EXEC" \
 		--pidfile="$DK_PIDFILE" -H "unix://$DK_SOCK" \
-		--bridge=none --iptables=false --ip-masq=false \
+		--bridge="$DK_BRIDGE" --iptables=false --ip-masq=false \
 		--cgroup-parent="$DK_PARENT" \
 		--containerd-namespace="$DK_NS" \
 		--containerd-plugins-namespace="$DK_NS-plugins" \
@@ -146,8 +148,18 @@ dk_setup() {
 	# a dynamically linked busybox cannot run alone in the image
 	ldd /bin/busybox >/dev/null 2>&1 &&
 		skip "/bin/busybox is dynamically linked: install busybox-static"
+	command -v ip >/dev/null ||
+		skip "ip is missing (tools/deps.sh installs iproute2)"
 	mkdir -p "$DOCKER_CONFIG"
 	trap 'dk_cleanup; cleanup' EXIT
+	# A bridge of our own: with --bridge=none dockerd deletes docker0, the
+	# host's real Docker's bridge. Containers run with --network none; the
+	# bridge only has to exist, with an address.
+	ip link add "$DK_BRIDGE" type bridge ||
+		skip "cannot make a bridge for the private dockerd"
+	DK_BRIDGE_MADE=1
+	ip addr add "10.254.$(($$ % 200 + 20)).1/24" dev "$DK_BRIDGE" ||
+		skip "cannot give the private dockerd's bridge an address"
 	trap 'exit 130' INT TERM
 	dk_start || skip "dockerd cannot run on this machine: $DK_WHY"
 	echo "# private dockerd $(dk version -f '{{.Server.Version}}' 2>/dev/null) at $DK_SOCK, cgroup parent $DK_PARENT"
@@ -271,5 +283,6 @@ dk_cleanup() {
 	done
 	awk -v t="$TMP/" 'substr($5, 1, length(t)) == t { print $5 }' /proc/self/mountinfo |
 		sort -r | while read -r d; do umount -l "$d" 2>/dev/null; done
+	[ -n "${DK_BRIDGE_MADE:-}" ] && ip link del "$DK_BRIDGE" 2>/dev/null
 	return 0
 }
