@@ -153,24 +153,14 @@ static void entry_read_cgroup(struct docker_entry *e, const char *procfs)
 	entry_cgroup_clear(e);
 	if (e->pid <= 0)
 		return;
-	char path[64], *text = malloc(INV_CGROUP_FILE_MAX);
-	snprintf(path, sizeof(path), "%d/cgroup", e->pid);
-	int dirfd = open(procfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (text && dirfd >= 0) {
-		int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, text, INV_CGROUP_FILE_MAX - 1);
-		if (fd >= 0)
-			close(fd);
-		if (n > 0) {
-			text[n] = '\0';
-			if (docker_parse_proc_cgroup(text, e) < 0)
-				entry_cgroup_clear(e);
-		}
-		/* n <= 0: it exited since; the next event will tell */
-	}
-	if (dirfd >= 0)
-		close(dirfd);
-	free(text);
+	char rel[32];
+	struct hw_buf text = {0};
+	snprintf(rel, sizeof(rel), "%d/cgroup", e->pid);
+	/* fails when it exited since: the next event will tell */
+	if (readfile_path(procfs, rel, &text, INV_CGROUP_FILE_MAX) == 0 &&
+	    docker_parse_proc_cgroup(text.data, e) < 0)
+		entry_cgroup_clear(e);
+	buf_free(&text);
 }
 
 /* Take what an inspection says into e. */
