@@ -133,12 +133,16 @@ static int run(struct hw_state *state, int argc, char **argv)
 	int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {
 		log_error("signalfd: %s", strerror(errno));
+		state_free(state);
 		return 1;
 	}
 
 	struct hw_http *http;
 	if (http_start(&http, state) < 0) {
 		close(sfd);
+		/* collectors' threads (the Docker inventory's) stop before
+		 * exit() runs the libraries' destructors under them */
+		state_free(state);
 		return 1;
 	}
 

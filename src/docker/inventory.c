@@ -163,10 +163,30 @@ static void entry_read_cgroup(struct docker_entry *e, const char *procfs)
 	buf_free(&text);
 }
 
-/* Take what an inspection says into e. */
-static int entry_apply(struct docker_table *t, struct docker_entry *e,
-		       const struct docker_container *c, const char *procfs)
+/* A run that ended OOM-killed, not counted yet: count it (unless `count`
+ * is false: the first list, whose past is not ours to count). Docker's
+ * oom events are not counted: on cgroup v1 they come once per OOM episode
+ * (none, or hundreds for one kill), and State.OOMKilled may be set only
+ * after the die event, when the oom event comes: every inspection looks. */
+static void entry_count_oom(struct docker_entry *e,
+			    const struct docker_container *c, bool count)
 {
+	if (!c->oom_killed || c->finished_at <= 0 ||
+	    (c->state != DOCKER_S_EXITED && c->state != DOCKER_S_DEAD) ||
+	    c->finished_at == e->oom_counted_at)
+		return;
+	if (count)
+		e->oom_kills++;
+	e->oom_counted_at = c->finished_at;
+}
+
+/* Take what an inspection says into e; count: whether an OOM death in it
+ * counts. */
+static int entry_apply(struct docker_table *t, struct docker_entry *e,
+		       const struct docker_container *c, bool count,
+		       const char *procfs)
+{
+	entry_count_oom(e, c, count);
 	bool fresh = !e->name; /* just added */
 	if (set_str(&e->name, c->name) < 0 || set_str(&e->image, c->image) < 0)
 		return -ENOMEM;
@@ -327,16 +347,10 @@ void docker_table_sync(struct docker_table *t,
 		}
 		/* Exited or dead now: a start from here is a restart, whether
 		 * or not its die was seen (before start, or while away). */
-		if (c[i].state == DOCKER_S_EXITED || c[i].state == DOCKER_S_DEAD) {
-			/* a death after the last one recorded: unseen */
-			if (!first && c[i].oom_killed &&
-			    c[i].finished_at > te->e.finished_at &&
-			    !(since > 0 && c[i].finished_at >= since))
-				te->e.oom_kills++; /* died of OOM while away */
+		if (c[i].state == DOCKER_S_EXITED || c[i].state == DOCKER_S_DEAD)
 			te->died = true;
-		}
 		te->seen = true;
-		if (entry_apply(t, &te->e, &c[i], procfs) < 0)
+		if (entry_apply(t, &te->e, &c[i], !first, procfs) < 0)
 			log_warn("docker: out of memory");
 	}
 	for (size_t i = 0; i < t->n;) {
@@ -374,11 +388,7 @@ void docker_table_event(struct docker_table *t, const struct docker_event *e,
 		te->died = true;
 		if (e->exit_code >= 0)
 			te->e.exit_code = e->exit_code;
-		/* OOM-killed: its inspection says so. Docker's oom events are
-		 * not counted: on cgroup v1 they come once per OOM episode
-		 * (none, or hundreds), not once per kill. */
-		if (inspected && inspected->oom_killed)
-			te->e.oom_kills++;
+
 	} else if (is(e, "start")) {
 		if (te->died)
 			te->e.restarts++;
@@ -389,7 +399,7 @@ void docker_table_event(struct docker_table *t, const struct docker_event *e,
 				       ? DOCKER_H_UNHEALTHY
 				       : DOCKER_H_STARTING;
 	}
-	if (inspected && entry_apply(t, &te->e, inspected, procfs) < 0)
+	if (inspected && entry_apply(t, &te->e, inspected, true, procfs) < 0)
 		log_warn("docker: out of memory");
 	if (is(e, "die") && e->exit_code >= 0)
 		te->e.exit_code = e->exit_code; /* the event's, if it raced */
@@ -558,7 +568,7 @@ static bool needs_inspection(const struct docker_event *e)
 {
 	static const char *const actions[] = {
 		"create", "start", "die", "rename", "pause", "unpause",
-		"update", "restart", "init", /* init: Podman's */
+		"update", "restart", "oom", "init", /* init: Podman's */
 	};
 	for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
 		if (is(e, actions[i]))

@@ -28,7 +28,8 @@ struct docker_entry {
 	int exit_code;
 	int docker_restarts; /* Docker's RestartCount (not monotonic) */
 	uint64_t restarts;   /* ours: every die followed by a start */
-	uint64_t oom_kills;  /* ours: every death with State.OOMKilled */
+	uint64_t oom_kills;  /* ours: runs that ended with State.OOMKilled */
+	double oom_counted_at; /* FinishedAt of the last one counted */
 	double created, started_at, finished_at;
 	/* While it runs: its cgroup on each hierarchy, from /proc/PID/cgroup
 	 * (NULL: not on that one), and the one published as `id`. */

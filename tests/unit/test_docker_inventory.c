@@ -214,8 +214,28 @@ START_TEST(test_restarts_counted_by_us)
 	ck_assert_int_eq(docker_table_snapshot(t, &s), 0);
 	ck_assert_uint_eq(find(&s, "web2")->oom_kills, 1);
 	ck_assert_uint_eq(find(&s, "web2")->restarts, 1);
-	ck_assert_int_eq(find(&s, "web2")->exit_code, 137);
 	ck_assert_int_eq(find(&s, "web2")->health, DOCKER_H_UNHEALTHY);
+	/* Docker may set OOMKilled only when its oom event comes, after
+	 * the die: counted then, once, whatever inspection shows it */
+	struct docker_event d2 = ev(&web, "die", 137), o2 = ev(&web, "oom", -1);
+	web.state = DOCKER_S_EXITED;
+	web.exit_code = 137;
+	web.finished_at += 100;
+	docker_table_event(t, &d2, &web, procfs);
+	web.oom_killed = true;
+	docker_table_event(t, &o2, &web, procfs);
+	docker_table_event(t, &o2, &web, procfs);
+	ck_assert_int_eq(docker_table_snapshot(t, &s), 0);
+	ck_assert_uint_eq(find(&s, "web2")->oom_kills, 2);
+	web.oom_killed = false;
+	web.state = DOCKER_S_RUNNING;
+	web.exit_code = 0; /* Docker's, once it runs again */
+	docker_table_event(t, &os, &web, procfs);
+	ck_assert_int_eq(docker_table_snapshot(t, &s), 0);
+	ck_assert_uint_eq(find(&s, "web2")->restarts, 2);
+	ck_assert_int_eq(find(&s, "web2")->exit_code, 137);
+	/* a later inspection says what Docker says now */
+	ck_assert_int_eq(find(&s, "web2")->health, DOCKER_H_HEALTHY);
 
 	/* an event of a container never seen, without an inspection */
 	struct docker_event stray = ev(&web, "die", 1);
