@@ -409,6 +409,15 @@ out:
 	pthread_mutex_unlock(&t->lock);
 }
 
+double docker_table_started_at(struct docker_table *t, const char *id)
+{
+	pthread_mutex_lock(&t->lock);
+	struct tentry *te = table_find(t, id);
+	double v = te ? te->e.started_at : -1;
+	pthread_mutex_unlock(&t->lock);
+	return v;
+}
+
 void docker_table_set_up(struct docker_table *t, bool up)
 {
 	pthread_mutex_lock(&t->lock);
@@ -615,6 +624,21 @@ static int on_event(void *arg, const char *json, size_t len)
 	memset(&c, 0, sizeof(c));
 	if (needs_inspection(&e) && inspect(inv.req, e.id, &x->buf, &c) == 0)
 		cp = &c;
+	/* dockerd 20.10 sends die before it records the exit: an
+	 * inspection right after may still say running, the same run, and
+	 * not yet OOMKilled. Ask again, 50 ms apart, for a second at most,
+	 * until it says the run ended (or a new one began). */
+	double run = docker_table_started_at(inv.table, e.id);
+	for (int i = 0; cp && is(&e, "die") && i < 20 &&
+			  c.state == DOCKER_S_RUNNING && c.started_at == run;
+	     i++) {
+		struct timespec ts = {0, 50 * 1000000L};
+		nanosleep(&ts, NULL);
+		docker_container_clear(&c);
+		memset(&c, 0, sizeof(c));
+		if (inspect(inv.req, e.id, &x->buf, &c) != 0)
+			cp = NULL;
+	}
 	docker_table_event(inv.table, &e, cp, inv.procfs);
 	docker_container_clear(&c);
 	docker_event_clear(&e);

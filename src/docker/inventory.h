@@ -80,6 +80,8 @@ void docker_table_event(struct docker_table *t, const struct docker_event *e,
 			const struct docker_container *inspected,
 			const char *procfs);
 void docker_table_set_up(struct docker_table *t, bool up);
+/* StartedAt of the run the table knows for id; -1 when it knows none. */
+double docker_table_started_at(struct docker_table *t, const char *id);
 /* Fill e->cgroup[] and e->cgroup_id from the text of /proc/PID/cgroup
  * (cut in place). 0 or -ENOMEM. */
 int docker_parse_proc_cgroup(char *text, struct docker_entry *e);
