@@ -41,6 +41,7 @@ struct tentry {
 	struct docker_entry e;
 	bool died; /* a die not yet followed by a start */
 	bool seen; /* in the list being synchronised */
+	double oom_inspected; /* monotonic seconds of the last oom's inspection */
 };
 
 struct docker_table {
@@ -409,6 +410,21 @@ out:
 	pthread_mutex_unlock(&t->lock);
 }
 
+bool docker_table_oom_due(struct docker_table *t, const char *id,
+			  double every)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	pthread_mutex_lock(&t->lock);
+	struct tentry *te = table_find(t, id);
+	bool due = !te || now - te->oom_inspected >= every;
+	if (te && due)
+		te->oom_inspected = now;
+	pthread_mutex_unlock(&t->lock);
+	return due;
+}
+
 double docker_table_started_at(struct docker_table *t, const char *id)
 {
 	pthread_mutex_lock(&t->lock);
@@ -622,7 +638,11 @@ static int on_event(void *arg, const char *json, size_t len)
 		return 0; /* not a container event, or one we cannot read */
 	struct docker_container c, *cp = NULL;
 	memset(&c, 0, sizeof(c));
-	if (needs_inspection(&e) && inspect(inv.req, e.id, &x->buf, &c) == 0)
+	/* One OOM kill can bring hundreds of oom events (cgroup v1): one
+	 * inspection for them every half second is enough. */
+	bool ask = needs_inspection(&e) &&
+		   (!is(&e, "oom") || docker_table_oom_due(inv.table, e.id, 0.5));
+	if (ask && inspect(inv.req, e.id, &x->buf, &c) == 0)
 		cp = &c;
 	/* dockerd 20.10 sends die before it records the exit: an
 	 * inspection right after may still say running, the same run, and

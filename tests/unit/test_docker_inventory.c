@@ -362,6 +362,10 @@ START_TEST(test_snapshot_copies_only_changes)
 	ck_assert_int_eq(docker_table_snapshot(t, &s), 0);
 	ck_assert_ptr_eq(s.v[0].name, name);
 	ck_assert_uint_eq(s.generation, gen);
+	/* an oom storm is inspected once per period, not once per event */
+	ck_assert(docker_table_oom_due(t, a.id, 3600));
+	ck_assert(!docker_table_oom_due(t, a.id, 3600));
+	ck_assert(docker_table_oom_due(t, a.id, 0));
 	/* an event changes it */
 	struct docker_event p = ev(&a, "pause", -1);
 	a.state = DOCKER_S_PAUSED;
