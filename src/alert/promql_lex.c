@@ -115,17 +115,20 @@ static int parse_number(const char *s, size_t len, double *v)
 	return 0;
 }
 
+/* Duration units, largest first: the order model.ParseDuration requires
+ * and the one durations are written in. */
+static const struct {
+	const char *unit;
+	int64_t ms;
+} units[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000},
+	     {"d", 86400000},          {"h", 3600000},
+	     {"m", 60000},             {"s", 1000},
+	     {"ms", 1}};
+
 /* model.ParseDuration: [Ny][Nw][Nd][Nh][Nm][Ns][Nms], each unit at most once
  * and in that order, or "0". */
 static int parse_duration(const char *s, size_t len, int64_t *ms)
 {
-	static const struct {
-		const char *unit;
-		int64_t ms;
-	} units[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000},
-		     {"d", 86400000},          {"h", 3600000},
-		     {"m", 60000},             {"s", 1000},
-		     {"ms", 1}};
 	const int64_t max_ms = INT64_MAX / 1000000; /* time.Duration in ns */
 	size_t p = 0, next_unit = 0;
 	int64_t total = 0;
@@ -169,13 +172,6 @@ static int parse_duration(const char *s, size_t len, int64_t *ms)
 
 void pq_format_duration(int64_t ms, struct hw_buf *b)
 {
-	static const struct {
-		const char *unit;
-		int64_t ms;
-	} units[] = {{"y", 365LL * 86400000}, {"w", 7LL * 86400000},
-		     {"d", 86400000},          {"h", 3600000},
-		     {"m", 60000},             {"s", 1000},
-		     {"ms", 1}};
 	if (ms == 0) {
 		buf_puts(b, "0s");
 		return;
