@@ -418,7 +418,10 @@ bool docker_table_oom_due(struct docker_table *t, const char *id,
 	double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	pthread_mutex_lock(&t->lock);
 	struct tentry *te = table_find(t, id);
-	bool due = !te || now - te->oom_inspected >= every;
+	/* A container that has exited is always asked: a late oom event
+	 * (the kernel's, after the exit) is what sets OOMKilled then. */
+	bool due = !te || te->e.state == DOCKER_S_EXITED ||
+		   te->e.state == DOCKER_S_DEAD || now - te->oom_inspected >= every;
 	if (te && due)
 		te->oom_inspected = now;
 	pthread_mutex_unlock(&t->lock);

@@ -80,8 +80,9 @@ void docker_table_event(struct docker_table *t, const struct docker_event *e,
 			const struct docker_container *inspected,
 			const char *procfs);
 void docker_table_set_up(struct docker_table *t, bool up);
-/* Whether an oom event of id is worth an inspection: none in the last
- * `every` seconds (the time is then recorded). */
+/* Whether an oom event of id is worth an inspection: it has exited (a
+ * late oom event may be what sets OOMKilled), or none was inspected in
+ * the last `every` seconds (the time is then recorded). */
 bool docker_table_oom_due(struct docker_table *t, const char *id,
 			  double every);
 /* StartedAt of the run the table knows for id; -1 when it knows none. */

@@ -366,6 +366,13 @@ START_TEST(test_snapshot_copies_only_changes)
 	ck_assert(docker_table_oom_due(t, a.id, 3600));
 	ck_assert(!docker_table_oom_due(t, a.id, 3600));
 	ck_assert(docker_table_oom_due(t, a.id, 0));
+	/* once it has exited, a late oom event is always asked about */
+	struct docker_event dd = ev(&a, "die", 137);
+	a.state = DOCKER_S_EXITED;
+	docker_table_event(t, &dd, &a, procfs);
+	ck_assert(docker_table_oom_due(t, a.id, 3600));
+	ck_assert(docker_table_oom_due(t, a.id, 3600));
+	a.state = DOCKER_S_RUNNING;
 	/* an event changes it */
 	struct docker_event p = ev(&a, "pause", -1);
 	a.state = DOCKER_S_PAUSED;
