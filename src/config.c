@@ -81,6 +81,11 @@ void config_defaults(struct hw_config *cfg)
 	cfg->docker_socket = strdup("/var/run/docker.sock");
 	cfg->docker_labels =
 		strdup("com.docker.compose.project,com.docker.compose.service");
+	cfg->state_dir = strdup("/var/lib/hostwatch");
+	cfg->rules_interval = 10.0;
+	cfg->rules_defaults = true;
+	cfg->rules_defaults_file = strdup(CONFIG_DEFAULT_RULES_FILE);
+	cfg->rules_max_series = 50000;
 }
 
 void config_free(struct hw_config *cfg)
@@ -105,6 +110,10 @@ void config_free(struct hw_config *cfg)
 	free(cfg->cgroup_exclude);
 	free(cfg->docker_socket);
 	free(cfg->docker_labels);
+	free(cfg->state_dir);
+	free(cfg->rules_files);
+	free(cfg->rules_defaults_file);
+	rule_set_def_free(&cfg->rules);
 	config_procgroups_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -142,6 +151,9 @@ static const struct opt opts[] = {
 	 "one per controller (v1). Default: where libcgroup finds them."},
 	{"paths", "udev_data", "path.udev.data", OPT_PATH, F(udev_data), 0, 0,
 	 "udev data path."},
+	{"paths", "state_directory", "path.state-directory", OPT_PATH,
+	 F(state_dir), 0, 0,
+	 "Where alert states are kept across restarts."},
 	{"log", "level", "log.level", OPT_LOGLEVEL, F(log_level), 0, 0,
 	 "Only log messages with the given severity or above. One of: "
 	 "[debug, info, warn, error]"},
@@ -197,6 +209,20 @@ static const struct opt opts[] = {
 	 F(docker_labels), 0, 0,
 	 "Container label keys published as container_label_<key> labels, "
 	 "separated by commas (empty: none). Never all labels."},
+	{"rules", "evaluation_interval", "rules.evaluation-interval",
+	 OPT_DURATION, F(rules_interval), 1, 3600,
+	 "How often rules are evaluated (and their series sampled)."},
+	{"rules", "files", "rules.files", OPT_FILES, F(rules_files), 0, 0,
+	 "Prometheus rule files (globs allowed), separated by commas; "
+	 "relative to the configuration file's directory."},
+	{"rules", "defaults", "rules.defaults", OPT_BOOL, F(rules_defaults), 0,
+	 0, "Evaluate the default rules shipped with hostwatch."},
+	{"rules", "defaults_file", "rules.defaults-file", OPT_PATH,
+	 F(rules_defaults_file), 0, 0, "The default rules' file."},
+	{"rules", "max_series", "rules.max-series", OPT_UINT,
+	 F(rules_max_series), 100, 10000000,
+	 "At most this many series are kept for rules; more are dropped "
+	 "(hostwatch_rule_series_dropped_total)."},
 	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
 };
 
@@ -402,6 +428,20 @@ int config_set_string(char **dst, const char *v)
 	return 0;
 }
 
+/* [rules] files: names or globs separated by commas, none empty. */
+int config_check_files(const char *v, char *why, size_t whysize)
+{
+	for (const char *p = v; *p;) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		size_t lead = strspn(p, " \t");
+		if (lead == n && (end || p != v))
+			return WHY("an empty file name between commas");
+		p += n + (end != NULL);
+	}
+	return 0;
+}
+
 /* Check `v` for option `o` (collector index `ci` for OPT_COLLECTOR) and store
  * it. Both the INI handler and the flag parser land here. */
 int config_opt_apply(struct load *ld, const struct opt *o, int ci,
@@ -472,6 +512,12 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
 					   why, whysize)) < 0)
 			return rc;
 		v = label_keys[0] ? label_keys : NULL;
+		break;
+	case OPT_FILES:
+		if ((rc = config_check_files(v, why, whysize)) < 0)
+			return rc;
+		if (!*v)
+			v = NULL;
 		break;
 	case OPT_REGEX:
 		if (!*v) {
@@ -573,7 +619,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	    !cfg->fs_mount_points_exclude ||
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
 	    !cfg->netdev_device_exclude || !cfg->cgroup_root ||
-	    !cfg->cgroup_include || !cfg->docker_socket || !cfg->docker_labels) {
+	    !cfg->cgroup_include || !cfg->docker_socket || !cfg->docker_labels ||
+	    !cfg->state_dir || !cfg->rules_defaults_file) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -596,6 +643,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 		goto out;
 	resolve_collectors(&ld);
 	rc = resolve_filters(&ld);
+	if (rc == 0)
+		rc = config_rules_finish(&ld);
 out:
 	if (rc == -ENOMEM)
 		config_load_fail(&ld, "configuration: out of memory");

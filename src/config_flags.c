@@ -192,6 +192,7 @@ void config_usage(FILE *out)
 		case OPT_PATH:
 		case OPT_REGEX:
 		case OPT_LABELKEYS:
+		case OPT_FILES:
 			if (*(char *const *)field)
 				snprintf(v, room, "\"%s\"", *(char *const *)field);
 			else

@@ -17,6 +17,10 @@
 #ifndef CONFIG_DEFAULT_FILE
 #define CONFIG_DEFAULT_FILE HW_DEFAULT_CONFIG_FILE
 #endif
+/* The default rules, installed next to hostwatch.conf (etc/). */
+#ifndef CONFIG_DEFAULT_RULES_FILE
+#define CONFIG_DEFAULT_RULES_FILE SYSCONFDIR "/hostwatch/default.rules.yml"
+#endif
 
 /* ---- the table (config.c) ------------------------------------------------ */
 
@@ -32,6 +36,8 @@ enum opt_type {
 	OPT_REGEX,    /* char *, Go syntax; empty means NULL (no filter) */
 	OPT_LABELKEYS, /* char *, Docker label keys separated by commas,
 			* stored as given without blanks; empty means NULL */
+	OPT_FILES,    /* char *, file names or globs separated by commas;
+		       * empty means NULL */
 	OPT_DISABLE_DEFAULTS,
 	OPT_COLLECTOR, /* one per hw_collectors[]: key and flag are its name */
 };
@@ -51,7 +57,7 @@ struct opt {
 #define CONFIG_LABEL_KEYS_MAX (CONFIG_LABEL_KEYS * 129)
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 29
+#define CONFIG_N_OPTS 35
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */
@@ -101,6 +107,13 @@ struct load {
 	char **group_pending;
 	const char *group_pending_key;
 	unsigned group_pending_line;
+
+	/* The [record NAME] or [alert NAME] section being read
+	 * (config_rules.c), and the key that continuation lines extend. */
+	struct rule_def *rule;
+	char **rule_pending;
+	const char *rule_pending_key;
+	unsigned rule_pending_line;
 };
 
 /* One flag from argv, kept by config_flags_scan for config_flags_apply. */
@@ -132,6 +145,9 @@ int config_parse_bool(const char *v, bool *out, char *why, size_t whysize);
 
 /* 0 if `v` compiles as a (Go syntax) regular expression. */
 int config_check_regex(const char *v, char *why, size_t whysize);
+
+/* [rules] files: names or globs separated by commas, none empty. */
+int config_check_files(const char *v, char *why, size_t whysize);
 
 /* Replace *dst, which may be NULL, by a copy of `v`, or NULL; -ENOMEM. */
 int config_set_string(char **dst, const char *v);
@@ -171,6 +187,20 @@ int config_named_entry(struct load *ld, const char *key, const char *value,
  * called at the next section header and at the end of the file. */
 void config_named_end(struct load *ld);
 void config_procgroups_free(struct hw_config *cfg);
+
+/* ---- config_rules.c ------------------------------------------------------ */
+
+/* [record NAME] and [alert NAME], called by config_named_header with the
+ * header's text: 1 when it is one of them (begun, or an error reported),
+ * 0 otherwise. */
+int config_rules_header(struct load *ld, const char *text, size_t len);
+int config_rules_entry(struct load *ld, const char *key, const char *value,
+		       bool cont);
+/* The section's checks (expr given, the expression and templates valid). */
+void config_rules_end(struct load *ld);
+/* After the file and flags: load the default rules and [rules] files
+ * into cfg->rules around the file's own group. 0 or -EINVAL (reported). */
+int config_rules_finish(struct load *ld);
 
 /* ---- config_flags.c ------------------------------------------------------ */
 

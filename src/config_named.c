@@ -1,6 +1,6 @@
 /* Configuration: sections of the form [KIND NAME], where the file defines as
- * many instances as it likes. Today [process NAME] (a process group);
- * the rule engine's [alert NAME] and [record NAME] will come here too.
+ * many instances as it likes: [process NAME] (a process group) here, the
+ * rule engine's [alert NAME] and [record NAME] in config_rules.c.
  *
  * inih hands us the whole header text ("process web") as the section name;
  * the INI reader asks config_named_header() about every header first, so a
@@ -69,6 +69,7 @@ static void check_pending(struct load *ld)
 
 void config_named_end(struct load *ld)
 {
+	config_rules_end(ld);
 	struct hw_procgroup *g = ld->group;
 	if (!g)
 		return;
@@ -88,6 +89,8 @@ int config_named_header(struct load *ld, const char *text, size_t len)
 	static const char kind[] = "process";
 	size_t kl = sizeof(kind) - 1;
 	config_named_end(ld);
+	if (config_rules_header(ld, text, len))
+		return 1;
 	if (len < kl || strncmp(text, kind, kl) != 0 ||
 	    (len > kl && text[kl] != ' ' && text[kl] != '\t'))
 		return 0;

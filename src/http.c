@@ -17,6 +17,7 @@
 
 #include "hostwatch/expo.h"
 #include "hostwatch/gzip.h"
+#include "hostwatch/engine.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
 #include "hostwatch/systemd.h"
@@ -52,7 +53,9 @@ static const char landing_page[] =
 	"<p>Host metrics in node_exporter's format.</p>\n"
 	"<ul>\n<li><a href=\"%s\">Metrics</a></li>\n"
 	"<li><a href=\"/-/healthy\">Health</a></li>\n"
-	"<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n"
+	"<li><a href=\"/-/ready\">Readiness</a></li>\n"
+	"<li><a href=\"/api/v1/alerts\">Alerts</a> and "
+	"<a href=\"/api/v1/rules\">rules</a> (JSON)</li>\n</ul>\n"
 	"<p>Version " PACKAGE_VERSION "</p>\n</body>\n</html>\n";
 
 /* --- body pool ------------------------------------------------------------ */
@@ -193,6 +196,9 @@ static enum MHD_Result serve_metrics(struct hw_http *h,
 	struct expo_writer w;
 	expo_init(&w, &text->buf, format);
 	scraper_run(&h->state->scraper, f.any ? f.only : NULL, &w.sink);
+	/* recorded series and ALERTS: not a collector, so not with collect[] */
+	if (!f.any)
+		engine_write_metrics(h->state->engine, &w.sink);
 	expo_finish(&w);
 	pthread_rwlock_unlock(&h->state_lock);
 
@@ -231,6 +237,52 @@ static enum MHD_Result serve_metrics(struct hw_http *h,
 	return ret;
 }
 
+/* GET /api/v1/alerts, /api/v1/rules[?type=alert|record]. */
+static enum MHD_Result serve_api(struct hw_http *h, struct MHD_Connection *conn,
+				 const char *url)
+{
+	const char *type = NULL;
+	bool rules = strcmp(url, "/api/v1/rules") == 0;
+	if (rules) {
+		type = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+						   "type");
+		if (type && !*type)
+			type = NULL;
+		if (type && strcmp(type, "alert") != 0 &&
+		    strcmp(type, "record") != 0)
+			return reply(conn, MHD_HTTP_BAD_REQUEST,
+				     "application/json",
+				     "{\"status\":\"error\",\"errorType\":"
+				     "\"bad_data\",\"error\":\"unsupported "
+				     "type\"}");
+	}
+	struct body *b = body_get(h);
+	if (!b)
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+			     "out of memory\n");
+	pthread_rwlock_rdlock(&h->state_lock);
+	int rc = rules ? engine_api_rules(h->state->engine, type, &b->buf)
+		       : engine_api_alerts(h->state->engine, &b->buf);
+	pthread_rwlock_unlock(&h->state_lock);
+	if (rc < 0) {
+		body_put(b);
+		return reply(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+			     "out of memory\n");
+	}
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer_with_free_callback_cls(
+			b->buf.len, b->buf.data, body_put, b);
+	if (!r) {
+		body_put(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/json");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -256,7 +308,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	const char *telemetry = h->telemetry;
 	bool known = strcmp(url, telemetry) == 0 || strcmp(url, "/") == 0 ||
 		     strcmp(url, "/-/healthy") == 0 ||
-		     strcmp(url, "/-/ready") == 0;
+		     strcmp(url, "/-/ready") == 0 ||
+		     strcmp(url, "/api/v1/alerts") == 0 ||
+		     strcmp(url, "/api/v1/rules") == 0;
 	if (!known)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
 			     "404 page not found\n");
@@ -266,6 +320,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			     "405 method not allowed\n");
 	if (strcmp(url, telemetry) == 0)
 		return serve_metrics(h, conn);
+	if (strncmp(url, "/api/v1/", 8) == 0)
+		return serve_api(h, conn, url);
 	if (strcmp(url, "/-/healthy") == 0)
 		return reply(conn, MHD_HTTP_OK, "text/plain; charset=utf-8",
 			     "hostwatch is Healthy.\n");

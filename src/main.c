@@ -1,7 +1,8 @@
 /* hostwatch: start-up, flags, signals, the main loop, sd_notify and reload.
  *
- * The main thread only waits: for signals (signalfd) and the watchdog timer
- * (timerfd). Scrapes run in libmicrohttpd's threads. */
+ * The main thread waits for signals (signalfd), the watchdog timer and the
+ * rule engine's tick (timerfds), and runs the ticks. Scrapes run in
+ * libmicrohttpd's threads. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,14 +15,17 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
+#include "hostwatch/engine.h"
 #include "hostwatch/gzip.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
 #include "hostwatch/systemd.h"
+#include "hostwatch/testrules.h"
 
 #ifndef HW_REVISION
 #define HW_REVISION "unknown"
@@ -47,6 +51,11 @@ static int state_new(struct hw_state **out, struct hw_cli *cli, int argc,
 	rc = scraper_init(&st->scraper, &st->cfg);
 	if (rc < 0)
 		goto fail;
+	rc = engine_new(&st->engine, &st->cfg);
+	if (rc < 0) {
+		scraper_fini(&st->scraper);
+		goto fail;
+	}
 	*out = st;
 	return 0;
 fail:
@@ -60,9 +69,17 @@ static void state_free(struct hw_state *st)
 {
 	if (!st)
 		return;
+	engine_free(st->engine);
 	scraper_fini(&st->scraper);
 	config_free(&st->cfg);
 	free(st);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool same_server(const struct hw_config *a, const struct hw_config *b)
@@ -113,10 +130,30 @@ static void reload(struct hw_http *http, struct hw_state **current, int argc,
 		log_warn("[server] settings changed: they take effect on restart");
 	struct hw_state *old = http_swap_state(http, fresh);
 	*current = fresh;
+	/* no scrape reads the old state any more: its rules' states and
+	 * history go to the new engine */
+	engine_adopt(fresh->engine, old->engine);
+	if (fresh->engine && !old->engine)
+		engine_restore(fresh->engine, now_ms());
 	state_free(old);
 	log_info("configuration reloaded");
 	systemd_notifyf("READY=1\nSTATUS=Serving metrics on %s",
 		   http_addresses(http));
+}
+
+/* The rule engine's tick: every interval, the first one at once. Disarmed
+ * without rules. */
+static void arm_tick(int fd, const struct hw_engine *e)
+{
+	int64_t ms = engine_interval_ms(e);
+	struct itimerspec its;
+	memset(&its, 0, sizeof(its));
+	if (ms > 0) {
+		its.it_interval.tv_sec = (time_t)(ms / 1000);
+		its.it_interval.tv_nsec = (long)(ms % 1000) * 1000000;
+		its.it_value.tv_nsec = 1;
+	}
+	timerfd_settime(fd, 0, &its, NULL);
 }
 
 static int run(struct hw_state *state, int argc, char **argv)
@@ -175,17 +212,31 @@ static int run(struct hw_state *state, int argc, char **argv)
 	systemd_notifyf("READY=1\nSTATUS=Serving metrics on %s",
 		   http_addresses(http));
 
+	int efd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (efd < 0)
+		log_error("timerfd: %s: rules are not evaluated", strerror(errno));
+	engine_restore(state->engine, now_ms());
+	if (efd >= 0)
+		arm_tick(efd, state->engine);
+
 	bool running = true;
 	while (running) {
-		struct pollfd pfd[2] = {{sfd, POLLIN, 0}, {tfd, POLLIN, 0}};
-		int n = poll(pfd, tfd >= 0 ? 2 : 1, -1);
+		struct pollfd pfd[3] = {
+			{sfd, POLLIN, 0}, {efd, POLLIN, 0}, {tfd, POLLIN, 0}};
+		int n = poll(pfd, 3, -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_error("poll: %s", strerror(errno));
 			break;
 		}
-		if (tfd >= 0 && (pfd[1].revents & POLLIN)) {
+		if (efd >= 0 && (pfd[1].revents & POLLIN)) {
+			uint64_t ticks;
+			if (read(efd, &ticks, sizeof(ticks)) > 0)
+				engine_tick(state->engine, &state->scraper,
+					    now_ms());
+		}
+		if (tfd >= 0 && (pfd[2].revents & POLLIN)) {
 			uint64_t ticks;
 			if (read(tfd, &ticks, sizeof(ticks)) > 0)
 				systemd_notify("WATCHDOG=1");
@@ -195,7 +246,11 @@ static int run(struct hw_state *state, int argc, char **argv)
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
 			if (si.ssi_signo == SIGHUP) {
+				int64_t before = engine_interval_ms(state->engine);
 				reload(http, &state, argc, argv);
+				if (efd >= 0 &&
+				    engine_interval_ms(state->engine) != before)
+					arm_tick(efd, state->engine);
 			} else {
 				log_info("received %s, shutting down",
 					 strsignal((int)si.ssi_signo));
@@ -209,6 +264,8 @@ static int run(struct hw_state *state, int argc, char **argv)
 	state_free(state);
 	if (tfd >= 0)
 		close(tfd);
+	if (efd >= 0)
+		close(efd);
 	close(sfd);
 	return 0;
 }
@@ -219,6 +276,10 @@ int main(int argc, char **argv)
 	 * its touched pages (~250 KB) are a quarter of our private memory for
 	 * no gain at one scrape at a time. */
 	mallopt(M_ARENA_MAX, 1);
+
+	/* `hostwatch test-rules FILE...`: promtool's rule unit tests. */
+	if (argc > 1 && strcmp(argv[1], "test-rules") == 0)
+		return testrules_main(argc - 1, argv + 1);
 
 	struct hw_cli cli;
 	struct hw_state *state = NULL;

@@ -4,7 +4,7 @@
 set -eu
 BUILD="build-essential autoconf automake autoconf-archive pkg-config
 libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev libdeflate-dev libcgroup-dev
-libcurl4-openssl-dev libjansson-dev"
+libcurl4-openssl-dev libjansson-dev libyaml-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
 prometheus prometheus-node-exporter systemd bindfs fuse3 procps
 docker.io busybox-static iproute2 podman libcurl3-gnutls"

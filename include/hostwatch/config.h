@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "hostwatch/log.h"
+#include "hostwatch/ruledef.h"
 
 #define HW_MAX_LISTEN 16
 #define HW_MAX_COLLECTORS 32
@@ -48,6 +49,7 @@ struct hw_config {
 	char *rootfs; /* "/" */
 	char *udev_data; /* "/run/udev/data" */
 	char *cgroupfs;  /* NULL: ask libcgroup where the hierarchies are */
+	char *state_dir; /* alert states (and the notification spool) */
 
 	/* [log] */
 	enum hw_log_level log_level;
@@ -77,6 +79,21 @@ struct hw_config {
 	char *docker_socket;    /* the Engine API's Unix socket */
 	char *docker_labels;    /* label keys published as container_label_*,
 				 * "a,b" (no blanks); NULL: none */
+
+	/* [rules] */
+	double rules_interval;     /* seconds between evaluations, 10 */
+	char *rules_files;         /* Prometheus rule files (globs), separated
+				    * by commas; relative to the config
+				    * file's directory; NULL: none */
+	bool rules_defaults;       /* load rules_defaults_file */
+	char *rules_defaults_file; /* the shipped default rules */
+	unsigned rules_max_series; /* the rule store's cap */
+
+	/* Every rule, loaded and checked by config_load: the default rules'
+	 * groups, then the [record NAME] / [alert NAME] sections of the file
+	 * (one group named after the file), then the groups of
+	 * rules_files, in that order. */
+	struct rule_set_def rules;
 
 	/* [process NAME] sections, in file order */
 	struct hw_procgroup *procgroups;

@@ -14,9 +14,12 @@
 #include "hostwatch/config.h"
 #include "hostwatch/scrape.h"
 
+struct hw_engine;
+
 struct hw_state {
 	struct hw_config cfg;
 	struct hw_scraper scraper;
+	struct hw_engine *engine; /* the rule engine; NULL without rules */
 };
 
 struct hw_http;

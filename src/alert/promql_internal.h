@@ -64,6 +64,9 @@ void pq_lex_free(struct pq_lexer *lx);
 /* "ident", "number \"1\"", "\"]\"": how an error names the current token. */
 void pq_tok_desc(const struct pq_lexer *lx, char *out, size_t size);
 
+/* model.ParseDuration of a whole NUL-terminated string: 0 or -EINVAL. */
+int promql_parse_duration(const char *s, int64_t *ms);
+
 /* model.Duration's String(): 1h30m, 5m, 1d. */
 void pq_format_duration(int64_t ms, struct hw_buf *b);
 

@@ -170,6 +170,14 @@ static int parse_duration(const char *s, size_t len, int64_t *ms)
 	return 0;
 }
 
+/* model.ParseDuration of a whole string, for YAML fields (for:, interval:)
+ * that share the lexer's duration grammar: 0, or -EINVAL for a malformed or
+ * out-of-range duration. */
+int promql_parse_duration(const char *s, int64_t *ms)
+{
+	return parse_duration(s, strlen(s), ms) < 0 ? -EINVAL : 0;
+}
+
 void pq_format_duration(int64_t ms, struct hw_buf *b)
 {
 	if (ms == 0) {

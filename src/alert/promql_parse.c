@@ -48,6 +48,21 @@ static const char *const pq_aggs[] = {"sum", "avg", "min", "max", "count"};
 static const char *const pq_other_aggs[] = {
 	"topk", "bottomk", "quantile", "count_values", "stddev", "stdvar",
 	"group"};
+/* Prometheus 2.42's other functions (promql/parser/functions.go): named
+ * as outside the subset, not as unknown, so that a rule copied from
+ * Prometheus gets a message that says what is missing. */
+static const char *const pq_other_fns[] = {
+	"absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
+	"ceil", "changes", "clamp", "cos", "cosh",
+	"day_of_month", "day_of_week", "day_of_year", "days_in_month", "deg",
+	"deriv", "exp", "floor", "histogram_count", "histogram_fraction",
+	"histogram_quantile", "histogram_sum", "holt_winters", "hour", "label_join",
+	"label_replace", "ln", "log10", "log2", "minute", "month", "pi",
+	"predict_linear", "present_over_time", "quantile_over_time", "rad",
+	"resets", "round", "scalar", "sgn", "sin", "sinh", "sort", "sort_desc",
+	"sqrt", "stddev_over_time", "stdvar_over_time", "tan", "tanh",
+	"timestamp", "vector", "year"};
+
 /* Keywords that can never start an expression. */
 static const char *const pq_keywords[] = {
 	"by",	 "without",    "on",	      "ignoring", "bool", "offset",
@@ -322,9 +337,16 @@ static int parse_call(struct pq_parser *p, struct promql_node **out)
 		if (strlen(pq_fns[i].name) == TOK.len &&
 		    memcmp(pq_fns[i].name, p->lx.in + pos, TOK.len) == 0)
 			fn = &pq_fns[i];
-	if (!fn)
+	if (!fn) {
+		for (i = 0; i < sizeof(pq_other_fns) / sizeof(pq_other_fns[0]); i++)
+			if (strlen(pq_other_fns[i]) == TOK.len &&
+			    memcmp(pq_other_fns[i], p->lx.in + pos, TOK.len) == 0)
+				return pq_errf(p->err, pos,
+					       "function \"%s\" is not supported",
+					       pq_other_fns[i]);
 		return pq_errf(p->err, pos, "unknown function with name \"%.*s\"",
 			       (int)TOK.len, p->lx.in + pos);
+	}
 	struct promql_node *n = node_new(PROMQL_CALL, pos);
 	if (!n)
 		return -ENOMEM;
