@@ -59,53 +59,8 @@ cc -O2 -Wall -DHW_COLLECTOR -I"$BUILD" -Iinclude -o "$TMP/cgroup_collector" \
 ROUNDS=${ROUNDS:-10}
 port() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# generate TREE N: N cgroups, the root included
-generate() {
-	$PY - "$1" "$2" tests/fixtures/cgroup-v2 <<'EOF'
-import os, sys
-tree, n, fx = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-tpl = {f: open(os.path.join(fx, "system.slice/nginx.service", f)).read()
-       for f in ("cpu.stat", "memory.current", "memory.stat", "memory.swap.current",
-                 "memory.max", "memory.events", "pids.current", "cgroup.procs",
-                 "io.stat", "cpu.pressure", "memory.pressure", "io.pressure",
-                 "cgroup.controllers", "cgroup.type", "memory.high", "pids.max")}
-root = {f: open(os.path.join(fx, f)).read()
-        for f in ("cgroup.controllers", "cgroup.procs", "cpu.stat", "memory.stat",
-                  "io.stat", "cpu.pressure", "memory.pressure", "io.pressure",
-                  "cgroup.subtree_control")}
-def write(d, files):
-    os.makedirs(d, exist_ok=True)
-    for k, v in files.items():
-        with open(os.path.join(d, k), "w") as f:
-            f.write(v)
-count = 0
-def cg(path, i):
-    global count
-    files = dict(tpl)
-    files["cpu.max"] = "50000 100000\n" if i % 4 == 0 else "max 100000\n"
-    # numbers of the same length, different per cgroup
-    files["memory.current"] = "%d\n" % (150994944 + i * 4096)
-    files["pids.current"] = "%d\n" % (1 + i % 9)
-    write(os.path.join(tree, path), files)
-    count += 1
-write(tree, root)
-count = 1
-slices = max(1, n // 25)
-i = 0
-for s in range(slices):
-    if count >= n: break
-    cg("slice%03d.slice" % s, i); i += 1
-per = (n - 1 - slices) // slices + 1
-for s in range(slices):
-    for j in range(per):
-        if count >= n: break
-        svc = "slice%03d.slice/svc%04d.service" % (s, j)
-        cg(svc, i); i += 1
-        if j % 10 == 0 and count < n:
-            cg(svc + "/payload.scope", i); i += 1
-assert count == n, (count, n)
-EOF
-}
+# generate TREE N: N cgroups, the root included (bench/gen_cgroup_tree.py)
+generate() { $PY bench/gen_cgroup_tree.py "$1" "$2" tests/fixtures/cgroup-v2; }
 
 # plain.py PORT K: K scrapes without gzip, text format, one connection
 cat >"$TMP/plain.py" <<'EOF'

@@ -112,7 +112,8 @@ struct load {
 	 * (config_rules.c), and the key that continuation lines extend. */
 	struct rule_def *rule;
 	char **rule_pending;
-	const char *rule_pending_key;
+	const char *rule_pending_key; /* points into rule_pending_keybuf */
+	char rule_pending_keybuf[128];
 	unsigned rule_pending_line;
 };
 

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +278,9 @@ int config_rules_entry(struct load *ld, const char *key, const char *value,
 		continues = false;
 		if (alert) {
 			ld->rule_pending = field;
-			ld->rule_pending_key = key;
+			snprintf(ld->rule_pending_keybuf,
+				 sizeof(ld->rule_pending_keybuf), "%s", key);
+			ld->rule_pending_key = ld->rule_pending_keybuf;
 			ld->rule_pending_line = ld->line;
 		}
 	} else if (alert && strncmp(key, "annotations.", 12) == 0) {
@@ -311,9 +314,10 @@ int config_rules_entry(struct load *ld, const char *key, const char *value,
 	}
 	if (continues) {
 		ld->rule_pending = field;
-		ld->rule_pending_key = field == &r->expr    ? "expr"
-				       : field == &r->clear ? "clear"
-							    : key;
+		/* inih's key buffer is reused: keep a copy */
+		snprintf(ld->rule_pending_keybuf,
+			 sizeof(ld->rule_pending_keybuf), "%s", key);
+		ld->rule_pending_key = ld->rule_pending_keybuf;
 		ld->rule_pending_line = ld->line;
 	}
 	return 0;

@@ -183,6 +183,92 @@ START_TEST(test_docker)
 }
 END_TEST
 
+/* [record NAME] / [alert NAME] sections, [rules] files and the defaults:
+ * the groups in their order, every field, continuation lines. */
+START_TEST(test_rule_sections)
+{
+	char dir[] = "/tmp/hw-conf-rules.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char conf[512], rules[512], defaults[512];
+	snprintf(conf, sizeof(conf), "%s/main.conf", dir);
+	snprintf(rules, sizeof(rules), "%s/extra.yml", dir);
+	snprintf(defaults, sizeof(defaults), "%s/../../etc/default.rules.yml",
+		 FIXTURES);
+	FILE *f = fopen(rules, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("groups:\n  - name: extra\n    rules:\n"
+	      "      - record: job:x\n        expr: sum(x)\n", f);
+	fclose(f);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[rules]\nfiles = extra.yml, nomatch*.yml\n"
+	      "evaluation_interval = 30s\n"
+	      "[alert High]\nexpr = sum(rate(x[5m]))\n  > 1\nfor = 1m30s\n"
+	      "keep_firing_for = 2m\nclear = sum(rate(x[5m])) < 0.5\n"
+	      "labels.severity = page\n"
+	      "annotations.summary = high: {{ $value }}\n  second line\n"
+	      "[alert High]\nexpr = sum(x) > 10\n"
+	      "[record r:y]\nexpr = 2 * y\nlabels.kind = double\n", f);
+	fclose(f);
+	char a1[600], a2[600];
+	snprintf(a1, sizeof(a1), "--config.file=%s", conf);
+	snprintf(a2, sizeof(a2), "--rules.defaults-file=%s", defaults);
+	int rc = LOAD(a1, a2);
+	ck_assert_msg(rc == 0, "%s", errtext);
+	ck_assert_double_eq(cfg.rules_interval, 30.0);
+	ck_assert_uint_eq(cfg.rules.n, 4); /* 2 default groups, main.conf, extra */
+	ck_assert_str_eq(cfg.rules.groups[0].name, "hostwatch-recording");
+	const struct rule_group_def *g = &cfg.rules.groups[2];
+	ck_assert_str_eq(g->name, "main.conf");
+	ck_assert_str_eq(g->file, conf);
+	ck_assert_uint_eq(g->n, 3);
+	const struct rule_def *r = &g->rules[0];
+	ck_assert_int_eq(r->kind, RULE_ALERT);
+	ck_assert_str_eq(r->name, "High");
+	ck_assert_str_eq(r->expr, "sum(rate(x[5m]))\n> 1");
+	ck_assert_ptr_nonnull(r->ast);
+	ck_assert_ptr_nonnull(r->clear_ast);
+	ck_assert_int_eq(r->for_ms, 90000);
+	ck_assert_int_eq(r->keep_firing_for_ms, 120000);
+	ck_assert_uint_eq(r->nlabels, 1);
+	ck_assert_str_eq(r->labels[0].value, "page");
+	ck_assert_str_eq(r->annotations[0].value,
+			 "high: {{ $value }}\nsecond line");
+	ck_assert_int_eq(r->line, 4);
+	ck_assert_str_eq(g->rules[1].name, "High"); /* a second rule of it */
+	ck_assert_int_eq(g->rules[2].kind, RULE_RECORD);
+	ck_assert_str_eq(g->rules[2].labels[0].key, "kind");
+	ck_assert_str_eq(cfg.rules.groups[3].name, "extra");
+	config_free(&cfg);
+
+	/* defaults off: only the file's own group; a missing file named by
+	 * the user is an error */
+	rc = LOAD(a1, "--no-rules.defaults");
+	ck_assert_msg(rc == 0, "%s", errtext);
+	ck_assert_uint_eq(cfg.rules.n, 2);
+	config_free(&cfg);
+	rc = LOAD(a1, "--rules.defaults-file=/nonexistent/x.yml");
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(errtext, "/nonexistent/x.yml"));
+	/* a label given twice, a continuation of a key that may not go on */
+	f = fopen(conf, "w");
+	fputs("[alert A]\nexpr = up\nlabels.x = 1\nlabels.x = 2\n", f);
+	fclose(f);
+	rc = LOAD(a1, "--no-rules.defaults");
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(errtext, "main.conf:4: [alert A] labels.x: given twice"));
+	f = fopen(conf, "w");
+	fputs("[alert A]\nexpr = up\nfor = 1m\n  30s\n", f);
+	fclose(f);
+	rc = LOAD(a1, "--no-rules.defaults");
+	ck_assert_int_eq(rc, -EINVAL);
+	ck_assert_ptr_nonnull(strstr(errtext, "main.conf:4: [alert A] for: indented line"));
+	unlink(conf);
+	unlink(rules);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_procgroups_cgroup)
 {
 	ck_assert_int_eq(LOAD("--config.file=" CONF "procgroups.conf"), 0);
@@ -773,6 +859,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_usage);
 	tcase_add_test(tc, test_durations);
 	tcase_add_test(tc, test_procgroups_cgroup);
+	tcase_add_test(tc, test_rule_sections);
 	tcase_add_test(tc, test_docker);
 	tcase_add_loop_test(tc, test_bad, 0, (int)(sizeof(bad) / sizeof(bad[0])));
 	suite_add_tcase(s, tc);
