@@ -15,6 +15,7 @@
 #ifndef HOSTWATCH_TEMPLATE_H
 #define HOSTWATCH_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "hostwatch/buf.h"
@@ -46,5 +47,10 @@ int template_expand_named(const char *tmpl, const char *name,
 /* Go's strconv.FormatFloat(v, 'g', -1, 64) as %v prints it: the shortest
  * text that reads back as v; "+Inf", "-Inf", "NaN". Into out (>= 32 bytes). */
 void template_format_float(double v, char *out, size_t size);
+
+/* strconv.FormatFloat(v, 'e' or 'E', -1, 64): the shortest mantissa that
+ * reads back as v, "8.5e+01"; "+Inf", "-Inf", "NaN". Prometheus's API
+ * prints alert values so, promtool its test failures (upper case). */
+void template_format_float_e(double v, bool upper, char *out, size_t size);
 
 #endif

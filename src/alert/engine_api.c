@@ -14,26 +14,9 @@
 #include <time.h>
 
 #include "hostwatch/engine.h"
+#include "hostwatch/template.h"
 
 #include "engine_internal.h"
-
-/* strconv.FormatFloat(v, 'e', -1, 64): the shortest %e that reads back. */
-void engine_format_value(double v, char *out, size_t size)
-{
-	if (isnan(v)) {
-		snprintf(out, size, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(out, size, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	for (int prec = 0; prec <= 17; prec++) {
-		snprintf(out, size, "%.*e", prec, v);
-		if (strtod(out, NULL) == v)
-			return;
-	}
-}
 
 /* time.Time's JSON: RFC 3339 with the fraction's trailing zeros cut, in
  * UTC. Go's zero time for "never". */
@@ -76,7 +59,7 @@ static json_t *json_kv(const struct rule_kv *kv, size_t n)
 static json_t *json_alert(const struct rules_alert *a)
 {
 	char value[64];
-	engine_format_value(a->value, value, sizeof(value));
+	template_format_float_e(a->value, false, value, sizeof(value));
 	json_t *o = json_object();
 	json_object_set_new(o, "labels", json_labels(a->labels));
 	json_object_set_new(o, "annotations",

@@ -28,7 +28,4 @@ struct hw_engine {
 	double last_tick_seconds;
 };
 
-/* strconv.FormatFloat(v, 'e', -1, 64), as the API prints alert values. */
-void engine_format_value(double v, char *out, size_t size);
-
 #endif

@@ -33,19 +33,6 @@ static int nomem(struct ld *l)
 	return -ENOMEM;
 }
 
-/* A YAML null (`key:`, `~`, `null`): yaml.v3 leaves the field unset. */
-static bool is_null(const yaml_node_t *n)
-{
-	if (!n)
-		return true;
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	const char *s = (const char *)n->data.scalar.value;
-	return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
-	       !strcmp(s, "Null") || !strcmp(s, "NULL");
-}
-
 /* yaml.v3's resolved tag of a node, for "cannot unmarshal" messages. */
 static const char *tag_name(const yaml_node_t *n)
 {
@@ -58,7 +45,7 @@ static const char *tag_name(const yaml_node_t *n)
 		return "!!seq";
 	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return "!!str";
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return "!!null";
 	s = (const char *)n->data.scalar.value;
 	if (!strcmp(s, "true") || !strcmp(s, "false"))
@@ -125,7 +112,7 @@ static char *str(struct ld *l, yaml_node_t *n, int *rc)
 	char *s;
 
 	*rc = 0;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		s = strdup("");
 	else if (n->type != YAML_SCALAR_NODE) {
 		*rc = type_err(l, n, "string");
@@ -142,7 +129,7 @@ static int duration(struct ld *l, yaml_node_t *n, int64_t *ms)
 	const char *s;
 
 	*ms = 0;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	s = yamldoc_scalar(n);
 	if (!s)
@@ -160,7 +147,7 @@ static int kvs(struct ld *l, yaml_node_t *map, struct rule_kv **out,
 	size_t cap;
 	int rc;
 
-	if (is_null(map))
+	if (yamldoc_is_null(map))
 		return 0;
 	if ((rc = check_map(l, map, "map[string]string", NULL)))
 		return rc;
@@ -235,7 +222,7 @@ static int load_rule(struct ld *l, yaml_node_t *rn, const char *group,
 		      (n->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
 		       n->data.scalar.style == YAML_FOLDED_SCALAR_STYLE));
 	n = yamldoc_map_get(&l->d, rn, "clear");
-	if (n && !is_null(n)) {
+	if (n && !yamldoc_is_null(n)) {
 		if (!(r->clear = str(l, n, &rc)))
 			goto out;
 		lines.clear = yamldoc_line(n);
@@ -292,10 +279,10 @@ static int load_group(struct ld *l, yaml_node_t *gn,
 			   &g->interval_ms)))
 		return rc;
 	limit = yamldoc_map_get(&l->d, gn, "limit");
-	if (limit && !is_null(limit) && strcmp(tag_name(limit), "!!int"))
+	if (limit && !yamldoc_is_null(limit) && strcmp(tag_name(limit), "!!int"))
 		return type_err(l, limit, "int");
 	rules = yamldoc_map_get(&l->d, gn, "rules");
-	if (is_null(rules))
+	if (yamldoc_is_null(rules))
 		return 0;
 	if (rules->type != YAML_SEQUENCE_NODE)
 		return type_err(l, rules, "[]rulefmt.RuleNode");
@@ -326,12 +313,12 @@ int rulefile_load(const char *path, struct rule_set_def *set, char *err,
 	if ((rc = yamldoc_load(&l.d, path, err, errsize)))
 		return rc;
 	root = yamldoc_root(&l.d);
-	if (is_null(root))
+	if (yamldoc_is_null(root))
 		goto out; /* an empty file: no groups */
 	if ((rc = check_map(&l, root, "rulefmt.RuleGroups", top_keys)))
 		goto out;
 	groups = yamldoc_map_get(&l.d, root, "groups");
-	if (is_null(groups))
+	if (yamldoc_is_null(groups))
 		goto out;
 	if (groups->type != YAML_SEQUENCE_NODE) {
 		rc = type_err(&l, groups, "[]rulefmt.RuleGroup");

@@ -520,3 +520,22 @@ void tv_sprintf(struct hw_buf *b, const char *format, const struct tv *args,
 		buf_putc(b, ')');
 	}
 }
+
+void template_format_float_e(double v, bool upper, char *out, size_t size)
+{
+	if (isnan(v)) {
+		snprintf(out, size, "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(out, size, v > 0 ? "+Inf" : "-Inf");
+		return;
+	}
+	/* the shortest precision that reads back as v, as Go's -1 */
+	for (int p = 0; p < 17; p++) {
+		snprintf(out, size, upper ? "%.*E" : "%.*e", p, v);
+		if (strtod(out, NULL) == v)
+			return;
+	}
+	snprintf(out, size, upper ? "%.17E" : "%.17e", v);
+}

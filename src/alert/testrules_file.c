@@ -21,19 +21,6 @@ struct ld {
 	size_t errsize;
 };
 
-/* A YAML null (`key:`, `~`, `null`): promtool treats it as absent. */
-static bool is_null(yaml_node_t *n)
-{
-	if (!n)
-		return true;
-	if (n->type != YAML_SCALAR_NODE ||
-	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return false;
-	const char *s = (const char *)n->data.scalar.value;
-	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
-	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
-}
-
 static yaml_node_t *node(struct ld *l, int id)
 {
 	return yaml_document_get_node(&l->d.doc, id);
@@ -68,7 +55,7 @@ static int seq(struct ld *l, yaml_node_t *n, const char *what,
 {
 	*items = NULL;
 	*count = 0;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	if (n->type != YAML_SEQUENCE_NODE)
 		return yamldoc_errf(&l->d, n, l->err, l->errsize,
@@ -82,7 +69,7 @@ static int seq(struct ld *l, yaml_node_t *n, const char *what,
 static int str(struct ld *l, yaml_node_t *n, const char *what, char **out)
 {
 	*out = NULL;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	const char *s = yamldoc_scalar(n);
 	if (!s)
@@ -95,7 +82,7 @@ static int str(struct ld *l, yaml_node_t *n, const char *what, char **out)
 static int dur(struct ld *l, yaml_node_t *n, const char *what, int64_t *ms)
 {
 	*ms = 0;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	const char *s = yamldoc_scalar(n);
 	if (!s || yamldoc_duration(s, ms) < 0)
@@ -111,7 +98,7 @@ static int num(struct ld *l, yaml_node_t *n, const char *what, double *v)
 	const char *s = yamldoc_scalar(n);
 	char *end;
 	*v = 0;
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	if (s && (strcasecmp(s, ".inf") == 0 || strcasecmp(s, "+.inf") == 0)) {
 		*v = INFINITY;
@@ -146,7 +133,7 @@ static int kvs(struct ld *l, yaml_node_t *n, const char *what,
 	       struct tr_kvs *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (is_null(n))
+	if (yamldoc_is_null(n))
 		return 0;
 	if (n->type != YAML_MAPPING_NODE)
 		return yamldoc_errf(&l->d, n, l->err, l->errsize,
@@ -231,7 +218,7 @@ static int load_alert(struct ld *l, yaml_node_t *n, void *item)
 	}
 	for (size_t i = 0; i < a->nexp; i++) {
 		yaml_node_t *e = node(l, it[i]);
-		if (is_null(e))
+		if (yamldoc_is_null(e))
 			continue;
 		rc = check_keys(l, e, "exp_alerts", ekeys);
 		if (rc == 0)
@@ -275,7 +262,7 @@ static int load_expr(struct ld *l, yaml_node_t *n, void *item)
 	}
 	for (size_t i = 0; i < x->nexp; i++) {
 		yaml_node_t *e = node(l, it[i]);
-		if (is_null(e))
+		if (yamldoc_is_null(e))
 			continue;
 		rc = check_keys(l, e, "exp_samples", skeys);
 		if (rc == 0)

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "hostwatch/store.h"
+#include "hostwatch/template.h"
 #include "hostwatch/testrules.h"
 #include "promql_internal.h"
 
@@ -401,21 +402,7 @@ out:
 
 void testrules_format_float(double v, char *out, size_t size)
 {
-	if (isnan(v)) {
-		snprintf(out, size, "NaN");
-		return;
-	}
-	if (isinf(v)) {
-		snprintf(out, size, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	/* The shortest precision that reads back as v, as Go's -1. */
-	for (int p = 0; p < 17; p++) {
-		snprintf(out, size, "%.*E", p, v);
-		if (strtod(out, NULL) == v)
-			return;
-	}
-	snprintf(out, size, "%.17E", v);
+	template_format_float_e(v, true, out, size);
 }
 
 void testrules_format_duration(int64_t ms, struct hw_buf *b)

@@ -124,3 +124,15 @@ int yamldoc_duration(const char *s, int64_t *ms)
 		return -EINVAL;
 	return promql_parse_duration(s, ms);
 }
+
+bool yamldoc_is_null(const yaml_node_t *n)
+{
+	if (!n)
+		return true;
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	const char *s = (const char *)n->data.scalar.value;
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
+	       strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
+}

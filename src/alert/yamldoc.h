@@ -28,6 +28,9 @@ yaml_node_t *yamldoc_map_get(struct yamldoc *d, yaml_node_t *map,
 			     const char *key);
 /* A scalar's text (NUL-terminated, owned by the document), or NULL. */
 const char *yamldoc_scalar(yaml_node_t *n);
+/* A YAML null (absent, `key:`, `~`, `null`): yaml.v3 leaves the Go field
+ * unset, so Prometheus's loaders treat it as not given. */
+bool yamldoc_is_null(const yaml_node_t *n);
 /* 1-based line of a node. */
 int yamldoc_line(const yaml_node_t *n);
 

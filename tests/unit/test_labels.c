@@ -11,25 +11,11 @@
 #include <string.h>
 
 #include "hostwatch/labels.h"
+#include "testutil.h"
 
 #define NPAIRS(a) (sizeof(a) / sizeof(a[0]))
 
-/* A set from "name", "value", ... (NULL-terminated). */
-static struct hw_labels *mk(const char *first, ...)
-{
-	struct hw_label p[32];
-	size_t n = 0;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *name = first; name; name = va_arg(ap, const char *)) {
-		p[n].name = name;
-		p[n++].value = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	struct hw_labels *ls = labels_new(p, n);
-	ck_assert_ptr_nonnull(ls);
-	return ls;
-}
+#define mk test_labels
 
 /* labels_format's text, in a static buffer freed at the next call. */
 static const char *fmt(const struct hw_labels *ls, bool braces)
@@ -78,7 +64,7 @@ START_TEST(test_new_sorted)
 
 	/* more pairs than the stack array */
 	struct hw_label p[100];
-	char names[100][8];
+	char names[100][16];
 	for (int i = 0; i < 100; i++) {
 		snprintf(names[i], sizeof(names[i]), "l%03d", 99 - i);
 		p[i].name = names[i];
@@ -263,7 +249,7 @@ START_TEST(test_builder)
 	labels_unref(r);
 
 	/* overflow */
-	static char names[LABELS_BUILDER_MAX + 1][8];
+	static char names[LABELS_BUILDER_MAX + 1][16];
 	labels_builder_init(&b, base);
 	for (int i = 0; i <= LABELS_BUILDER_MAX; i++) {
 		snprintf(names[i], sizeof(names[i]), "n%d", i);

@@ -524,7 +524,7 @@ START_TEST(test_save_restore)
 	rules_foreach_alert(g.m, find_alert, &fd1);
 	ck_assert_uint_eq(fd1.n, 2);
 	for (int i = 1; i <= 2; i++) {
-		char av[8];
+		char av[16];
 		snprintf(av, sizeof(av), "%d", i);
 		const struct rules_alert *x = alert_by(&f, av);
 		const struct rules_alert *y = alert_by(&g, av);

@@ -15,24 +15,11 @@
 #include <unistd.h>
 
 #include "hostwatch/store.h"
+#include "testutil.h"
 
 #define NELEM(a) (sizeof(a) / sizeof(a[0]))
 
-static struct hw_labels *mk(const char *first, ...)
-{
-	struct hw_label p[32];
-	size_t n = 0;
-	va_list ap;
-	va_start(ap, first);
-	for (const char *name = first; name; name = va_arg(ap, const char *)) {
-		p[n].name = name;
-		p[n++].value = va_arg(ap, const char *);
-	}
-	va_end(ap);
-	struct hw_labels *ls = labels_new(p, n);
-	ck_assert_ptr_nonnull(ls);
-	return ls;
-}
+#define mk test_labels
 
 static struct store_series *add(struct hw_store *st, struct hw_labels *ls,
 				int64_t t, double v)
@@ -502,7 +489,7 @@ START_TEST(test_sink)
 		static const char *modes[] = {"idle", "user", "system"};
 		for (int c = 0; c < 2 - round; c++)
 			for (size_t m = 0; m < NELEM(modes); m++) {
-				char cpu[8];
+				char cpu[16];
 				snprintf(cpu, sizeof(cpu), "%d", c);
 				struct hw_label l[] = {{"cpu", cpu},
 						       {"mode", modes[m]}};

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,4 +190,21 @@ int capture_run(struct capture_sink *cs, const struct collector *c,
 	int rc = run_collector(c, cfg, root, cs);
 	ck_assert_int_eq(cs->violations, 0);
 	return rc;
+}
+
+struct hw_labels *test_labels(const char *first, ...)
+{
+	struct hw_label p[32];
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *name = first; name && n < 32;
+	     name = va_arg(ap, const char *)) {
+		p[n].name = name;
+		p[n++].value = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	struct hw_labels *ls = labels_new(p, n);
+	ck_assert_ptr_nonnull(ls);
+	return ls;
 }

@@ -12,6 +12,7 @@
 
 #include "hostwatch/collector.h"
 #include "hostwatch/config.h"
+#include "hostwatch/labels.h"
 #include "hostwatch/sink.h"
 
 struct capture_sample {
@@ -72,5 +73,9 @@ int run_collector(const struct collector *c, struct hw_config *cfg,
  * run_collector returned, for the test to check. */
 int capture_run(struct capture_sink *cs, const struct collector *c,
 		struct hw_config *cfg, const char *root);
+
+/* A label set from "name", "value", ... pairs ending with NULL; the test
+ * fails when it cannot be made. */
+struct hw_labels *test_labels(const char *first, ...);
 
 #endif
