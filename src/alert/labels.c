@@ -80,7 +80,7 @@ struct hw_labels *labels_new(const struct hw_label *pairs, size_t n)
 			sorted = false;
 	}
 	if (!sorted)
-		qsort(r, n, sizeof(*r), lb_ref_cmp);
+		qsort(r, n, sizeof(*r), lb_ref_cmp); /* n > 1 when unsorted */
 	/* Keep the last of each run of equal names, then drop empty values:
 	 * a repeated name whose last value is empty ends up absent. */
 	size_t m = 0;
@@ -439,7 +439,8 @@ struct hw_labels *labels_builder_done(struct labels_builder *b)
 	}
 	for (size_t i = 0; i < m; i++)
 		r[i].i = i;
-	qsort(r, m, sizeof(*r), lb_ref_cmp);
+	if (m > 1)
+		qsort(r, m, sizeof(*r), lb_ref_cmp);
 	ls = labels_pack(r, m);
 out:
 	if (r != stack)

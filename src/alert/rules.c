@@ -215,7 +215,8 @@ static int record_eval(struct rules_rule *r, int64_t t, struct rules_out **outp,
 		}
 		out[n++].v = v;
 	}
-	qsort(out, n, sizeof(*out), cmp_out);
+	if (n > 1)
+		qsort(out, n, sizeof(*out), cmp_out);
 	for (size_t i = 1; i < n; i++)
 		if (labels_equal(out[i - 1].labels, out[i].labels)) {
 			snprintf(r->err, sizeof(r->err),

@@ -148,7 +148,8 @@ static int cand_build(struct rules_rule *r, const struct eval_sample *s,
 		if (!c->ann[i].key || !c->ann[i].value)
 			goto out;
 	}
-	qsort(c->ann, c->nann, sizeof(*c->ann), rules_kv_cmp);
+	if (c->nann > 1)
+		qsort(c->ann, c->nann, sizeof(*c->ann), rules_kv_cmp);
 	rc = 0;
 out:
 	for (size_t i = 0; i < nv; i++)

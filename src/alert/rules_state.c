@@ -67,7 +67,8 @@ void rules_write(const struct rules_manager *m, struct sink *s)
 				w[k++].o = &r->out[x];
 			}
 		}
-	qsort(w, k, sizeof(*w), cmp_wsample);
+	if (k > 1)
+		qsort(w, k, sizeof(*w), cmp_wsample);
 	for (size_t i = 0; i < k; i++) {
 		if (i == 0 || strcmp(w[i].name, w[i - 1].name) != 0) {
 			bool alert = strncmp(w[i].name, "ALERTS", 6) == 0;
@@ -374,8 +375,9 @@ int rules_restore(struct rules_manager *m, const char *path, int64_t now,
 				 i);
 			goto out;
 		}
-		qsort(a->annotations, a->nannotations, sizeof(*a->annotations),
-		      rules_kv_cmp);
+		if (a->nannotations > 1)
+			qsort(a->annotations, a->nannotations,
+			      sizeof(*a->annotations), rules_kv_cmp);
 		if (has_alert(r, a->labels) ||
 		    (a->resolved_at != RULES_TIME_UNSET &&
 		     now - a->resolved_at > RULES_RESOLVED_RETENTION_MS)) {

@@ -55,7 +55,8 @@ static struct gorder *group_order(const struct tr_file *f,
 			if (f->order[k] && strcmp(f->order[k], name) == 0)
 				o[i].key = k;
 	}
-	qsort(o, n, sizeof(*o), cmp_gorder);
+	if (n > 1)
+		qsort(o, n, sizeof(*o), cmp_gorder);
 	return o;
 }
 
@@ -98,7 +99,8 @@ static int run_clock(struct tr_run *r)
 	for (size_t i = 0; i < r->g->nexprs; i++)
 		if (r->g->exprs[i].eval_time > maxt)
 			maxt = r->g->exprs[i].eval_time;
-	qsort(times, nt, sizeof(*times), cmp_i64);
+	if (nt > 1)
+		qsort(times, nt, sizeof(*times), cmp_i64);
 	for (int64_t ts = 0; ts <= maxt; ts += r->ei) {
 		int errs = 0;
 		tr_append_till(r, ts);

@@ -233,7 +233,8 @@ int tr_check_alert(struct tr_run *r, const struct tr_alert_test *t)
 			if (strcmp(l->kv[j].key, "alertname") != 0)
 				kv[k++] = l->kv[j];
 		kv[k++] = an;
-		qsort(kv, k, sizeof(*kv), cmp_kv);
+		if (k > 1)
+			qsort(kv, k, sizeof(*kv), cmp_kv);
 		int c1 = kvs_copy(kv, k, &exp[i].labels);
 		free(kv);
 		if (c1 < 0 ||
@@ -243,8 +244,10 @@ int tr_check_alert(struct tr_run *r, const struct tr_alert_test *t)
 			goto out;
 		}
 	}
-	qsort(g.v, g.n, sizeof(*g.v), cmp_la);
-	qsort(exp, nexp, sizeof(*exp), cmp_la);
+	if (g.n > 1)
+		qsort(g.v, g.n, sizeof(*g.v), cmp_la);
+	if (nexp > 1)
+		qsort(exp, nexp, sizeof(*exp), cmp_la);
 	bool same = g.n == nexp;
 	for (size_t i = 0; same && i < nexp; i++)
 		same = cmp_la(&g.v[i], &exp[i]) == 0;
@@ -378,8 +381,10 @@ int tr_check_expr(struct tr_run *r, const struct tr_expr_test *x)
 			goto out;
 		exp[nexp].v = x->exp[nexp].v;
 	}
-	qsort(got, ngot, sizeof(*got), cmp_ps);
-	qsort(exp, nexp, sizeof(*exp), cmp_ps);
+	if (ngot > 1)
+		qsort(got, ngot, sizeof(*got), cmp_ps);
+	if (nexp > 1)
+		qsort(exp, nexp, sizeof(*exp), cmp_ps);
 	bool same = ngot == nexp;
 	/* reflect.DeepEqual on float64: ==, so NaN never matches. */
 	for (size_t i = 0; same && i < ngot; i++)

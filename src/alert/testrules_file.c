@@ -160,7 +160,8 @@ static int kvs(struct ld *l, yaml_node_t *n, const char *what,
 		if (!kv->value)
 			return -ENOMEM;
 	}
-	qsort(out->kv, out->n, sizeof(*out->kv), cmp_kv);
+	if (out->n > 1)
+		qsort(out->kv, out->n, sizeof(*out->kv), cmp_kv);
 	return 0;
 }
 

@@ -649,13 +649,15 @@ static int on_event(void *arg, const char *json, size_t len)
 		cp = &c;
 	/* dockerd 20.10 sends die before it records the exit: an
 	 * inspection right after may still say running, the same run, and
-	 * not yet OOMKilled. Ask again, 50 ms apart, for a second at most,
-	 * until it says the run ended (or a new one began). */
+	 * not yet OOMKilled. Ask again until it says the run ended (or a new
+	 * one began): 50 ms apart for a second, then 200 ms apart up to five
+	 * seconds, as a loaded host's dockerd (seen under ASan on 2 cores)
+	 * can take longer than a second; events wait in the socket. */
 	double run = docker_table_started_at(inv.table, e.id);
-	for (int i = 0; cp && is(&e, "die") && i < 20 &&
+	for (int i = 0; cp && is(&e, "die") && i < 40 &&
 			  c.state == DOCKER_S_RUNNING && c.started_at == run;
 	     i++) {
-		struct timespec ts = {0, 50 * 1000000L};
+		struct timespec ts = {0, (i < 20 ? 50 : 200) * 1000000L};
 		nanosleep(&ts, NULL);
 		docker_container_clear(&c);
 		memset(&c, 0, sizeof(c));

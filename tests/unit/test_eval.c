@@ -188,7 +188,8 @@ static char *run(struct hw_store *st, const char *expr, int64_t t)
 		buf_puts(&b, "scalar ");
 		fmt_value(&b, res.scalar);
 	} else {
-		qsort(res.v, res.n, sizeof(*res.v), cmp_sample);
+		if (res.n > 1)
+			qsort(res.v, res.n, sizeof(*res.v), cmp_sample);
 		for (size_t i = 0; i < res.n; i++) {
 			if (i)
 				buf_puts(&b, "; ");
