@@ -5,8 +5,9 @@
  * collectors run into the store (store_sink: only series some rule selects
  * are kept), then every due group is evaluated. HTTP threads read the
  * results (recorded series and ALERTS on /metrics, /api/v1/alerts,
- * /api/v1/rules) under the engine's lock, which is held while a tick runs
- * and never across I/O to a client.
+ * /api/v1/rules) under the engine's lock, which a tick holds only while it
+ * evaluates (the collectors run outside it: only the main thread touches
+ * the store) and nothing holds across I/O to a client.
  *
  * Alert states are saved to STATE_DIR/alerts.json whenever an instance
  * changes state, and at exit; a new engine restores them, so that a firing

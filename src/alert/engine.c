@@ -233,13 +233,16 @@ void engine_tick(struct hw_engine *e, struct hw_scraper *s, int64_t now_ms)
 {
 	if (!e)
 		return;
-	pthread_mutex_lock(&e->lock);
+	/* Sampling needs no lock: only this thread touches the store (HTTP
+	 * threads read the manager and the stats copied below), so a scrape
+	 * never waits for the collectors run here. */
 	double t0 = mono_seconds();
 	struct store_sink ss;
 	store_round_begin(e->store, 0, now_ms);
 	store_sink_init(&ss, e->store, now_ms);
 	scraper_run(s, NULL, &ss.sink);
 	store_round_end(e->store, 0, now_ms);
+	pthread_mutex_lock(&e->lock);
 	int64_t next;
 	int rc = rules_eval_due(e->rules, now_ms, &next);
 	if (rc == -ENOMEM)
@@ -247,6 +250,7 @@ void engine_tick(struct hw_engine *e, struct hw_scraper *s, int64_t now_ms)
 	if (rc < 0 && rules_foreach_rule(e->rules, count_bad, &now_ms))
 		e->failures++;
 	store_gc(e->store, now_ms);
+	store_stats(e->store, &e->stats);
 	e->ticks++;
 	e->ticked = true;
 	e->last_tick_seconds = mono_seconds() - t0;
@@ -261,8 +265,7 @@ void engine_write_metrics(struct hw_engine *e, struct sink *sink)
 		return;
 	pthread_mutex_lock(&e->lock);
 	rules_write(e->rules, sink);
-	struct store_stats st;
-	store_stats(e->store, &st);
+	const struct store_stats st = e->stats;
 	sink_single(sink, "hostwatch_rule_evaluation_failures_total",
 		    "Ticks at which at least one rule failed to evaluate.",
 		    HW_COUNTER, (double)e->failures);

@@ -11,7 +11,8 @@
 #include "hostwatch/store.h"
 
 struct hw_engine {
-	pthread_mutex_t lock; /* over everything below */
+	pthread_mutex_t lock; /* over everything below but the store, which
+			       * only the main thread touches */
 	struct hw_store *store;
 	struct rules_manager *rules;
 	int64_t interval_ms; /* between ticks */
@@ -24,6 +25,7 @@ struct hw_engine {
 	bool ticked; /* evaluated at least once: its states are worth saving */
 	rules_notify_fn notify;
 	void *notify_ctx;
+	struct store_stats stats; /* the store's, as of the last tick */
 	uint64_t ticks, failures;
 	double last_tick_seconds;
 };

@@ -12,57 +12,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostwatch/expo.h"
 #include "hostwatch/template.h"
 #include "template_internal.h"
 
 /* The shortest decimal digits of v (finite, > 0) that read back as v, and
- * the decimal exponent of the first one (v = d.ddd x 10^exp). Like Go's
- * shortest formatting, the closest such digits to v when several exist:
- * %.*e gives the closest digits of each length, and only where the
- * rounding interval is lopsided (a power of two) can a neighbour of them
- * round-trip instead. */
+ * the decimal exponent of the first one (v = d.ddd x 10^exp), as Go's
+ * shortest formatting picks them: taken from expo_format_double, the
+ * exposition writer's strconv.FormatFloat(v, 'g', -1, 64). */
 static int shortest_digits(double v, char *digits, int *exp)
 {
-	char tmp[40], cand[48];
-	int nd = 0;
-
-	for (int p = 1; p <= 17; p++) {
-		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, v);
-		char *e = strchr(tmp, 'e');
-		int ex = atoi(e + 1);
-		nd = 0;
-		for (char *c = tmp; c < e; c++)
-			if (*c != '.')
-				digits[nd++] = *c;
-		digits[nd] = '\0';
-		if (strtod(tmp, NULL) == v)
-			goto found;
-		/* the neighbours in the last digit */
-		unsigned long long m = strtoull(digits, NULL, 10);
-		for (int d = -1; d <= 1; d += 2) {
-			unsigned long long mm = m + (unsigned long long)(long long)d;
-			if (mm == 0)
-				continue;
-			snprintf(cand, sizeof(cand), "%llue%d", mm, ex - (p - 1));
-			if (strtod(cand, NULL) == v) {
-				/* digits and exponent of the neighbour */
-				int len = snprintf(digits, 24, "%llu", mm);
-				*exp = ex - (p - 1) + len - 1;
-				nd = len;
-				while (nd > 1 && digits[nd - 1] == '0')
-					digits[--nd] = '\0';
-				return nd;
-			}
-		}
-		continue;
-	found:
-		while (nd > 1 && digits[nd - 1] == '0')
-			digits[--nd] = '\0';
-		*exp = ex;
-		return nd;
+	char g[EXPO_NUM_MAX];
+	expo_format_double(g, v, EXPO_TEXT);
+	char *e = strchr(g, 'e');
+	size_t len = e ? (size_t)(e - g) : strlen(g);
+	const char *dot = memchr(g, '.', len);
+	int intlen = dot ? (int)(dot - g) : (int)len;
+	int nd = 0, first = -1;
+	for (size_t i = 0, k = 0; i < len; i++) {
+		if (g[i] == '.')
+			continue;
+		if (first < 0 && g[i] != '0')
+			first = (int)k;
+		if (first >= 0)
+			digits[nd++] = g[i];
+		k++;
 	}
-	/* unreachable: 17 digits always round-trip */
-	*exp = 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	*exp = e ? atoi(e + 1) : intlen - 1 - first;
 	return nd;
 }
 
@@ -523,19 +502,17 @@ void tv_sprintf(struct hw_buf *b, const char *format, const struct tv *args,
 
 void template_format_float_e(double v, bool upper, char *out, size_t size)
 {
-	if (isnan(v)) {
-		snprintf(out, size, "NaN");
+	if (isnan(v) || isinf(v)) {
+		snprintf(out, size, "%s", isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
 		return;
 	}
-	if (isinf(v)) {
-		snprintf(out, size, v > 0 ? "+Inf" : "-Inf");
-		return;
-	}
-	/* the shortest precision that reads back as v, as Go's -1 */
-	for (int p = 0; p < 17; p++) {
-		snprintf(out, size, upper ? "%.*E" : "%.*e", p, v);
-		if (strtod(out, NULL) == v)
-			return;
-	}
-	snprintf(out, size, upper ? "%.17E" : "%.17e", v);
+	char d[32];
+	int exp = 0, nd = 1;
+	if (v == 0)
+		strcpy(d, "0");
+	else
+		nd = shortest_digits(fabs(v), d, &exp);
+	snprintf(out, size, "%s%c%s%.*s%c%c%02d", signbit(v) ? "-" : "", d[0],
+		 nd > 1 ? "." : "", nd - 1, d + 1, upper ? 'E' : 'e',
+		 exp < 0 ? '-' : '+', abs(exp));
 }
