@@ -86,6 +86,7 @@ void config_defaults(struct hw_config *cfg)
 	cfg->rules_defaults = true;
 	cfg->rules_defaults_file = strdup(CONFIG_DEFAULT_RULES_FILE);
 	cfg->rules_max_series = 50000;
+	config_notify_defaults(cfg);
 }
 
 void config_free(struct hw_config *cfg)
@@ -115,6 +116,7 @@ void config_free(struct hw_config *cfg)
 	free(cfg->rules_defaults_file);
 	rule_set_def_free(&cfg->rules);
 	config_procgroups_free(cfg);
+	config_notify_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -223,6 +225,37 @@ static const struct opt opts[] = {
 	 F(rules_max_series), 100, 10000000,
 	 "At most this many series are kept for rules; more are dropped "
 	 "(hostwatch_rule_series_dropped_total)."},
+	{"notify", "external_labels", "notify.external-labels", OPT_LABELS,
+	 F(external_labels), 0, 0,
+	 "Labels added to every alert sent, name=value separated by commas "
+	 "(as Prometheus's external_labels)."},
+	{"notify", "external_url", "notify.external-url", OPT_URL,
+	 F(external_url), 0, 0,
+	 "The URL notifications link to (generatorURL, externalURL). "
+	 "Default: http://<hostname>:<first listen port>."},
+	{"notify", "resend_delay", "notify.resend-delay", OPT_DURATION,
+	 F(resend_delay), 1, 3600,
+	 "Minimum wait before an alert still firing is sent again (as "
+	 "Prometheus's --rules.alert.resend-delay)."},
+	{"notify", "journal", "notify.journal", OPT_BOOL, F(journal), 0, 0,
+	 "Write alert transitions to the systemd journal."},
+	{"notify", "journal_repeat_interval", "notify.journal-repeat-interval",
+	 OPT_DURATION, F(journal_repeat_interval), 0, 604800,
+	 "Repeat the journal entry of an alert still firing this often (0: "
+	 "never)."},
+	{"notify", "retry_initial_interval", "notify.retry-initial-interval",
+	 OPT_DURATION, F(retry_initial), 0.01, 3600,
+	 "Longest wait before the first retry of a failed delivery."},
+	{"notify", "retry_max_interval", "notify.retry-max-interval",
+	 OPT_DURATION, F(retry_max), 0.01, 86400,
+	 "Longest wait between retries (the backoff's ceiling)."},
+	{"notify", "spool_max_size", "notify.spool-max-size", OPT_BYTES,
+	 F(spool_max_bytes), 1024, 1099511627776.0,
+	 "Most bytes of undelivered notifications kept per channel; the "
+	 "oldest go first."},
+	{"notify", "spool_max_age", "notify.spool-max-age", OPT_DURATION,
+	 F(spool_max_age), 1, 30 * 86400,
+	 "Undelivered notifications older than this are dropped."},
 	{"collectors", NULL, "collector.", OPT_COLLECTOR, 0, 0, 0, NULL},
 };
 
@@ -297,6 +330,12 @@ static int parse_uint(const char *v, double min, double max, unsigned *out,
 	return 0;
 }
 
+int config_parse_uint(const char *v, double min, double max, unsigned *out,
+		      char *why, size_t whysize)
+{
+	return parse_uint(v, min, max, out, why, whysize);
+}
+
 /* Go's time.ParseDuration for the units that make sense here (h, m, s, ms),
  * as node_exporter's duration flags take; a bare number is seconds. */
 static int parse_duration(const char *v, double *out)
@@ -336,6 +375,11 @@ static int parse_duration(const char *v, double *out)
 	}
 	*out = total;
 	return 0;
+}
+
+int config_parse_duration(const char *v, double *out)
+{
+	return parse_duration(v, out);
 }
 
 static int check_urlpath(const char *v, char *why, size_t whysize)
@@ -519,6 +563,10 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
 		if (!*v)
 			v = NULL;
 		break;
+	case OPT_LABELS:
+	case OPT_URL:
+	case OPT_BYTES:
+		return config_notify_apply(ld, o, v, why, whysize);
 	case OPT_REGEX:
 		if (!*v) {
 			v = NULL; /* no filter */
@@ -620,7 +668,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
 	    !cfg->netdev_device_exclude || !cfg->cgroup_root ||
 	    !cfg->cgroup_include || !cfg->docker_socket || !cfg->docker_labels ||
-	    !cfg->state_dir || !cfg->rules_defaults_file) {
+	    !cfg->state_dir || !cfg->rules_defaults_file ||
+	    !cfg->external_labels) {
 		rc = -ENOMEM;
 		goto out;
 	}
@@ -645,9 +694,12 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	rc = resolve_filters(&ld);
 	if (rc == 0)
 		rc = config_rules_finish(&ld);
+	if (rc == 0)
+		rc = config_notify_finish(&ld);
 out:
 	if (rc == -ENOMEM)
 		config_load_fail(&ld, "configuration: out of memory");
+	config_channels_load_done(&ld);
 	buf_free(&ld.text);
 	free(items);
 	if (rc < 0)

@@ -229,6 +229,11 @@ void config_usage(FILE *out)
 			snprintf(flag, sizeof(flag), "--[no-]%s", o->flag);
 			dflt = "(default: disabled)";
 			break;
+		case OPT_LABELS:
+		case OPT_URL:
+		case OPT_BYTES:
+			config_notify_show(o, &d, v, room);
+			break;
 		case OPT_COLLECTOR:
 			for (unsigned c = 0; c < hw_collectors_count; c++) {
 				snprintf(flag, sizeof(flag), "--[no-]%s%s",

@@ -29,7 +29,7 @@
 static const char *const sections[] = {"server", "paths",  "log",
 				       "collectors", "cpu", "filesystem",
 				       "diskstats", "netdev", "cgroup",
-				       "docker", "rules"};
+				       "docker", "rules", "notify"};
 
 static const struct opt *opt_by_key(const char *section, const char *key,
 				    int *ci)
@@ -214,6 +214,8 @@ static int config_ini_entry(void *user, const char *section, const char *name,
 		return config_named_entry(ld, name, value, ld->cont) == 0;
 	if (ld->rule)
 		return config_rules_entry(ld, name, value, ld->cont) == 0;
+	if (ld->chan)
+		return config_channels_entry(ld, name, value, ld->cont) == 0;
 	const struct opt *o = opt_by_key(section, name, &ci);
 	if (!o) {
 		config_load_fail(ld, "%s:%u: [%s] %s: unknown key", ld->path,

@@ -40,6 +40,11 @@ enum opt_type {
 		       * empty means NULL */
 	OPT_DISABLE_DEFAULTS,
 	OPT_COLLECTOR, /* one per hw_collectors[]: key and flag are its name */
+	OPT_LABELS,    /* struct rule_kv * + count: name=value,...; [notify]
+			* external_labels (config_notify.c) */
+	OPT_URL,       /* char *, an http:// or https:// URL */
+	OPT_BYTES,     /* unsigned long long, bytes with an optional KiB, MiB,
+			* GiB, KB, MB, GB suffix, [min, max] */
 };
 
 struct opt {
@@ -57,7 +62,7 @@ struct opt {
 #define CONFIG_LABEL_KEYS_MAX (CONFIG_LABEL_KEYS * 129)
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 35
+#define CONFIG_N_OPTS 44
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */
@@ -66,6 +71,36 @@ extern const struct opt *const config_opts;
 #define OPT_IDX(o) ((size_t)((o) - config_opts))
 
 /* ---- per-load state ------------------------------------------------------ */
+
+/* Keys of [webhook NAME] / [email NAME] (config_channels.c). */
+enum chan_key {
+	CK_URL,
+	CK_FORMAT,
+	CK_HEADER,
+	CK_TIMEOUT,
+	CK_TLS_CA_FILE,
+	CK_TLS_CERT_FILE,
+	CK_TLS_KEY_FILE,
+	CK_TLS_INSECURE,
+	CK_SEVERITY,
+	CK_MATCH,
+	CK_GROUP_BY,
+	CK_GROUP_WAIT,
+	CK_GROUP_INTERVAL,
+	CK_REPEAT_INTERVAL,
+	CK_SEND_RESOLVED,
+	CK_MAX_ALERTS,
+	CK_SIGNATURE,
+	CK_SECRET,
+	CK_SECRET_FILE,
+	CK_FROM,
+	CK_TO,
+	CK_USERNAME,
+	CK_PASSWORD,
+	CK_PASSWORD_FILE,
+	CK_STARTTLS,
+	CK_COUNT
+};
 
 enum { UNSET = -1 };
 
@@ -115,6 +150,18 @@ struct load {
 	const char *rule_pending_key; /* points into rule_pending_keybuf */
 	char rule_pending_keybuf[128];
 	unsigned rule_pending_line;
+
+	/* The [webhook NAME] or [email NAME] section being read
+	 * (config_channels.c): the line each key was given on (0: not
+	 * given), the key whose value indented lines may still extend, and
+	 * the secret as written until the section's signature is known. */
+	struct hw_channel *chan;
+	unsigned chan_line[CK_COUNT];
+	int chan_pending; /* the key of chan_value, when that is not NULL */
+	unsigned chan_pending_line;
+	char *chan_value; /* the pending key's value, continuations joined */
+	char *chan_secret;
+	size_t chan_secret_len;
 };
 
 /* One flag from argv, kept by config_flags_scan for config_flags_apply. */
@@ -152,6 +199,14 @@ int config_check_files(const char *v, char *why, size_t whysize);
 
 /* Replace *dst, which may be NULL, by a copy of `v`, or NULL; -ENOMEM. */
 int config_set_string(char **dst, const char *v);
+
+/* Go-style durations (10s, 1m30s, 500ms, 1h; a bare number is seconds)
+ * into seconds; -EINVAL. */
+int config_parse_duration(const char *v, double *out);
+
+/* Digits only, in [min, max]; on failure `why` says why. */
+int config_parse_uint(const char *v, double min, double max, unsigned *out,
+		      char *why, size_t whysize);
 
 /* Check `v` for option `o` (collector index `ci` for OPT_COLLECTOR) and
  * store it in ld->cfg; from_flag tells the flag parser from the INI file.
@@ -202,6 +257,61 @@ void config_rules_end(struct load *ld);
 /* After the file and flags: load the default rules and [rules] files
  * into cfg->rules around the file's own group. 0 or -EINVAL (reported). */
 int config_rules_finish(struct load *ld);
+
+/* ---- config_notify.c ------------------------------------------------------ */
+
+/* [notify]'s defaults that need the host: external_labels =
+ * instance=<hostname>. Left NULL when memory is short. */
+void config_notify_defaults(struct hw_config *cfg);
+/* OPT_LABELS, OPT_URL and OPT_BYTES values: checked and stored. */
+int config_notify_apply(struct load *ld, const struct opt *o, const char *v,
+			char *why, size_t whysize);
+/* After the file and flags: external_url's default (it needs the first
+ * listen port) and the checks across keys. 0, -EINVAL (reported) or
+ * -ENOMEM. */
+int config_notify_finish(struct load *ld);
+/* The value of an OPT_LABELS, OPT_URL or OPT_BYTES option in `d`, for
+ * --help; "" when unset. */
+void config_notify_show(const struct opt *o, const struct hw_config *d,
+			char *v, size_t room);
+/* What [notify] and the channels hold. */
+void config_notify_free(struct hw_config *cfg);
+
+/* 0 if `v` is a URL of one of `schemes` ("http", ...; NULL-terminated)
+ * with a host. `why` never quotes the URL: it may hold credentials. */
+int config_check_url(const char *v, const char *const *schemes, char *why,
+		     size_t whysize);
+/* A Prometheus label name: [a-zA-Z_][a-zA-Z0-9_]*. */
+bool config_label_name_ok(const char *s, size_t len);
+
+/* ---- config_channels.c ----------------------------------------------------- */
+
+/* [webhook NAME] and [email NAME], called by config_named_header with the
+ * header's text: 1 when it is one of them (begun, or an error reported),
+ * 0 otherwise. */
+int config_channels_header(struct load *ld, const char *text, size_t len);
+/* A key of the current channel section; `cont` for an indented line.
+ * 0, or -EINVAL after reporting FILE:LINE. */
+int config_channels_entry(struct load *ld, const char *key, const char *value,
+			  bool cont);
+/* The section's checks across keys, and its defaults: at the next section
+ * header and at the end of the file. */
+void config_channels_end(struct load *ld);
+/* What a load left over when it stopped early (a pending value). */
+void config_channels_load_done(struct load *ld);
+void config_channels_free(struct hw_config *cfg);
+
+/* ---- config_channels_values.c ---------------------------------------------- */
+
+/* Check the complete value `v` of key `k` and store it in ld->chan (a
+ * secret in ld->chan_secret, until the signature is known). 0; -EINVAL
+ * with `why` (never quoting a secret, a password or a URL); -ENOMEM. */
+int config_channel_value(struct load *ld, enum chan_key k, const char *v,
+			 char *why, size_t whysize);
+/* Standard Webhooks' or GitHub's secret, as written (ld->chan_secret),
+ * into ld->chan->secret for ld->chan->signature. 0, -EINVAL with `why`,
+ * -ENOMEM. */
+int config_channel_secret(struct load *ld, char *why, size_t whysize);
 
 /* ---- config_flags.c ------------------------------------------------------ */
 

@@ -70,6 +70,7 @@ static void check_pending(struct load *ld)
 void config_named_end(struct load *ld)
 {
 	config_rules_end(ld);
+	config_channels_end(ld);
 	struct hw_procgroup *g = ld->group;
 	if (!g)
 		return;
@@ -89,7 +90,8 @@ int config_named_header(struct load *ld, const char *text, size_t len)
 	static const char kind[] = "process";
 	size_t kl = sizeof(kind) - 1;
 	config_named_end(ld);
-	if (config_rules_header(ld, text, len))
+	if (config_rules_header(ld, text, len) ||
+	    config_channels_header(ld, text, len))
 		return 1;
 	if (len < kl || strncmp(text, kind, kl) != 0 ||
 	    (len > kl && text[kl] != ' ' && text[kl] != '\t'))

@@ -18,6 +18,7 @@
 #include "hostwatch/expo.h"
 #include "hostwatch/gzip.h"
 #include "hostwatch/engine.h"
+#include "hostwatch/notify.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
 #include "hostwatch/systemd.h"
@@ -197,8 +198,12 @@ static enum MHD_Result serve_metrics(struct hw_http *h,
 	expo_init(&w, &text->buf, format);
 	scraper_run(&h->state->scraper, f.any ? f.only : NULL, &w.sink);
 	/* recorded series and ALERTS: not a collector, so not with collect[] */
-	if (!f.any)
+	if (!f.any) {
 		engine_write_metrics(h->state->engine, &w.sink);
+		notifier_write_metrics(__atomic_load_n(&h->state->notifier,
+						       __ATOMIC_ACQUIRE),
+				       &w.sink);
+	}
 	expo_finish(&w);
 	pthread_rwlock_unlock(&h->state_lock);
 

@@ -24,6 +24,7 @@
 #include "hostwatch/gzip.h"
 #include "hostwatch/http.h"
 #include "hostwatch/log.h"
+#include "hostwatch/notify.h"
 #include "hostwatch/systemd.h"
 #include "hostwatch/testrules.h"
 
@@ -69,6 +70,7 @@ static void state_free(struct hw_state *st)
 {
 	if (!st)
 		return;
+	notifier_free(st->notifier);
 	engine_free(st->engine);
 	scraper_fini(&st->scraper);
 	config_free(&st->cfg);
@@ -95,6 +97,22 @@ static bool same_server(const struct hw_config *a, const struct hw_config *b)
 		if (strcmp(a->listen[i], b->listen[i]) != 0)
 			return false;
 	return true;
+}
+
+/* Notifications for a state in use: after the previous state's notifier
+ * has stopped, as both would work on the same spool. A notifier that
+ * cannot start (the state directory unwritable) is logged; metrics and
+ * alert evaluation go on without it. */
+static void start_notifier(struct hw_state *st)
+{
+	if (!st->engine && !st->cfg.nchannels)
+		return; /* the spool of configured channels still goes out */
+	struct hw_notifier *n;
+	if (notifier_new(&n, &st->cfg) < 0 || !n)
+		return;
+	__atomic_store_n(&st->notifier, n, __ATOMIC_RELEASE);
+	engine_set_notifier(st->engine, n,
+			    (int64_t)(st->cfg.resend_delay * 1000));
 }
 
 /* SIGHUP: build everything anew from the same flags and file. Any error
@@ -136,6 +154,7 @@ static void reload(struct hw_http *http, struct hw_state **current, int argc,
 	if (fresh->engine && !old->engine)
 		engine_restore(fresh->engine, now_ms());
 	state_free(old);
+	start_notifier(fresh);
 	log_info("configuration reloaded");
 	systemd_notifyf("READY=1\nSTATUS=Serving metrics on %s",
 		   http_addresses(http));
@@ -216,6 +235,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 	if (efd < 0)
 		log_error("timerfd: %s: rules are not evaluated", strerror(errno));
 	engine_restore(state->engine, now_ms());
+	start_notifier(state);
 	if (efd >= 0)
 		arm_tick(efd, state->engine);
 

@@ -7,7 +7,8 @@ libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev libdeflate-dev libcgroup
 libcurl4-openssl-dev libjansson-dev libyaml-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
 prometheus prometheus-node-exporter systemd bindfs fuse3 procps
-docker.io busybox-static iproute2 podman libcurl3-gnutls"
+docker.io busybox-static iproute2 podman libcurl3-gnutls
+prometheus-alertmanager python3-aiosmtpd openssl"
 missing=""
 for p in $BUILD $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -31,6 +31,88 @@ struct hw_procgroup {
 	unsigned line; /* of the section header, for messages */
 };
 
+/* Notification channels: one [webhook NAME] or [email NAME] section each
+ * (src/config_channels.c). Durations in seconds. */
+enum hw_channel_type {
+	HW_CHANNEL_WEBHOOK,
+	HW_CHANNEL_EMAIL,
+};
+
+enum hw_webhook_format {
+	HW_FORMAT_ALERTMANAGER,     /* Alertmanager's webhook_config body, v4 */
+	HW_FORMAT_ALERTMANAGER_API, /* POST /api/v2/alerts of Alertmanagers */
+	HW_FORMAT_SLACK,
+	HW_FORMAT_DISCORD,
+	HW_FORMAT_NTFY,
+	HW_FORMAT_JSON, /* hostwatch's documented generic body */
+};
+
+enum hw_signature {
+	HW_SIGNATURE_NONE,
+	HW_SIGNATURE_STANDARD, /* Standard Webhooks: webhook-id/-timestamp/-signature */
+	HW_SIGNATURE_GITHUB,   /* X-Hub-Signature-256: sha256=HEX */
+};
+
+enum hw_starttls {
+	HW_STARTTLS_DEFAULT, /* require when a username is set, else try */
+	HW_STARTTLS_OFF,
+	HW_STARTTLS_TRY,
+	HW_STARTTLS_REQUIRE,
+};
+
+struct hw_channel {
+	enum hw_channel_type type;
+	char *name;
+	unsigned line; /* of the section header, for messages */
+
+	/* Where to: webhooks one URL, except alertmanager-api (one per
+	 * Alertmanager of a cluster); email one smtp:// or smtps:// URL. */
+	char **urls;
+	size_t nurls;
+	enum hw_webhook_format format; /* webhooks */
+	char **headers; /* "Name: value", as given; webhooks */
+	size_t nheaders;
+	double timeout; /* per attempt, 10 */
+	char *tls_ca_file;   /* NULL: the system's CAs */
+	char *tls_cert_file; /* client certificate; NULL: none */
+	char *tls_key_file;
+	bool tls_insecure_skip_verify; /* false */
+
+	/* Routing: an alert goes to this channel when its severity label is
+	 * one of `severities` (none given: any, an alert without one too)
+	 * and it matches every matcher of `match` (a PromQL selector without
+	 * a name, parsed from `match = {team="ml", env=~"prod.*"}`; NULL:
+	 * every alert). */
+	char **severities;
+	size_t nseverities;
+	struct promql_node *match;
+
+	/* Grouping, as Alertmanager's route: alerts with equal values of
+	 * group_by are one notification; group_by_all (group_by = ...) makes
+	 * every alert its own group. */
+	char **group_by; /* default: alertname */
+	size_t ngroup_by;
+	bool group_by_all;
+	double group_wait;      /* 30 */
+	double group_interval;  /* 300 */
+	double repeat_interval; /* 14400 */
+	bool send_resolved;     /* true */
+	unsigned max_alerts;    /* 0: no limit (Alertmanager's max_alerts) */
+
+	enum hw_signature signature;
+	unsigned char *secret; /* the key: whsec_'s base64 decoded for
+				* standard, the bytes as given for github */
+	size_t secret_len;
+
+	/* email */
+	char *from;
+	char **to;
+	size_t nto;
+	char *username; /* NULL: no authentication */
+	char *password; /* from password or password_file */
+	enum hw_starttls starttls;
+};
+
 struct hw_config {
 	char *file; /* the file this was read from; NULL when none */
 
@@ -94,6 +176,26 @@ struct hw_config {
 	 * (one group named after the file), then the groups of
 	 * rules_files, in that order. */
 	struct rule_set_def rules;
+
+	/* [notify]: what every channel shares */
+	struct rule_kv *external_labels; /* added to every alert sent, as
+					  * Prometheus's external_labels
+					  * (key=value,...); default
+					  * instance=<hostname> */
+	size_t nexternal_labels;
+	char *external_url;	 /* generatorURL/externalURL base; default
+				  * http://<hostname>:<first listen port> */
+	double resend_delay;	 /* Prometheus's rules.alert.resend-delay, 60 */
+	bool journal;		 /* alert entries in the journal, on */
+	double journal_repeat_interval; /* 14400 */
+	double retry_initial;	 /* first retry's backoff ceiling, 1 */
+	double retry_max;	 /* the backoff's ceiling, 300 */
+	unsigned long long spool_max_bytes; /* per channel, 64 MiB */
+	double spool_max_age;	 /* 86400 * 3 */
+
+	/* [webhook NAME] and [email NAME] sections, in file order */
+	struct hw_channel *channels;
+	size_t nchannels;
 
 	/* [process NAME] sections, in file order */
 	struct hw_procgroup *procgroups;

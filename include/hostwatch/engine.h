@@ -41,8 +41,15 @@ void engine_restore(struct hw_engine *e, int64_t now_ms);
  * must no longer be read by anyone. Either may be NULL. */
 void engine_adopt(struct hw_engine *to, struct hw_engine *from);
 
-/* Notifications (issue 6) hook in here: called on every state change. */
+/* Called on every state change (tests; the log line is the engine's). */
 void engine_set_notify(struct hw_engine *e, rules_notify_fn fn, void *ctx);
+
+struct hw_notifier;
+/* Where alerts go: after every tick's evaluation, Prometheus's sendAlerts
+ * (rules_send_alerts with resend_delay_ms) hands the notifier every alert
+ * that is due. NULL: nowhere. */
+void engine_set_notifier(struct hw_engine *e, struct hw_notifier *n,
+			 int64_t resend_delay_ms);
 
 /* Milliseconds between ticks (the shortest group interval). */
 int64_t engine_interval_ms(const struct hw_engine *e);

@@ -15,11 +15,16 @@
 #include "hostwatch/scrape.h"
 
 struct hw_engine;
+struct hw_notifier;
 
 struct hw_state {
 	struct hw_config cfg;
 	struct hw_scraper scraper;
 	struct hw_engine *engine; /* the rule engine; NULL without rules */
+	/* Notifications: started by main once the state is in use (a reload
+	 * stops the old state's first: both would share the spool), so
+	 * read with __atomic_load_n. NULL: none. */
+	struct hw_notifier *notifier;
 };
 
 struct hw_http;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "hostwatch/engine.h"
+#include "hostwatch/notify.h"
 #include "hostwatch/eval.h"
 #include "hostwatch/log.h"
 #include "hostwatch/store.h"
@@ -217,6 +218,17 @@ void engine_set_notify(struct hw_engine *e, rules_notify_fn fn, void *ctx)
 	pthread_mutex_unlock(&e->lock);
 }
 
+void engine_set_notifier(struct hw_engine *e, struct hw_notifier *n,
+			 int64_t resend_delay_ms)
+{
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->lock);
+	e->notifier = n;
+	e->resend_delay_ms = resend_delay_ms;
+	pthread_mutex_unlock(&e->lock);
+}
+
 int64_t engine_interval_ms(const struct hw_engine *e)
 {
 	return e ? e->interval_ms : 0;
@@ -249,6 +261,11 @@ void engine_tick(struct hw_engine *e, struct hw_scraper *s, int64_t now_ms)
 		log_error("rules: out of memory during evaluation");
 	if (rc < 0 && rules_foreach_rule(e->rules, count_bad, &now_ms))
 		e->failures++;
+	if (e->notifier) {
+		rules_send_alerts(e->rules, now_ms, e->resend_delay_ms,
+				  notifier_collect, e->notifier);
+		notifier_commit(e->notifier);
+	}
 	store_gc(e->store, now_ms);
 	store_stats(e->store, &e->stats);
 	e->ticks++;

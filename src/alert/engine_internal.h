@@ -25,6 +25,8 @@ struct hw_engine {
 	bool ticked; /* evaluated at least once: its states are worth saving */
 	rules_notify_fn notify;
 	void *notify_ctx;
+	struct hw_notifier *notifier; /* alerts are sent here after each tick */
+	int64_t resend_delay_ms;
 	struct store_stats stats; /* the store's, as of the last tick */
 	uint64_t ticks, failures;
 	double last_tick_seconds;

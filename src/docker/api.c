@@ -2,14 +2,8 @@
  * libcurl, version negotiation, GETs and the /events stream. See
  * include/hostwatch/docker.h.
  *
- * libcurl is not linked: with its TLS stack it costs ~6 MB of RSS before
- * main() runs (README, Memory), and only a configured Docker collector
- * needs it. It is dlopen()ed on the first request, preferring the GnuTLS
- * build, whose TLS library libmicrohttpd has already mapped. This file
- * compiles against <curl/curl.h> for the types and constants but calls
- * libcurl only through the table `cf`; no curl symbol is referenced. The
- * library stays loaded for the process's life: curl_global_cleanup() is
- * not safe while another thread may still use libcurl. */
+ * libcurl is not linked but loaded on the first request
+ * (include/hostwatch/curl_lib.h, which says why). */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -25,6 +19,7 @@
 
 #include <curl/curl.h>
 
+#include "hostwatch/curl_lib.h"
 #include "hostwatch/docker.h"
 
 /* The largest answer to a GET we hold (containers/json of a host with
@@ -40,110 +35,12 @@
  * before daemons said theirs. */
 #define DOCKER_API_FALLBACK "1.24"
 
-#define CURL_MISSING "libcurl not found: install libcurl4 (Debian) / libcurl (RHEL)"
-
-/* ---- libcurl, loaded on first use --------------------------------------- */
-
-struct curl_fns {
-	__typeof__(curl_global_init) *global_init;
-	__typeof__(curl_easy_init) *easy_init;
-	__typeof__(curl_easy_setopt) *easy_setopt;
-	__typeof__(curl_easy_perform) *easy_perform;
-	__typeof__(curl_easy_getinfo) *easy_getinfo;
-	__typeof__(curl_easy_cleanup) *easy_cleanup;
-	__typeof__(curl_easy_strerror) *easy_strerror;
-	__typeof__(curl_multi_init) *multi_init;
-	__typeof__(curl_multi_add_handle) *multi_add_handle;
-	__typeof__(curl_multi_remove_handle) *multi_remove_handle;
-	__typeof__(curl_multi_perform) *multi_perform;
-	__typeof__(curl_multi_poll) *multi_poll;
-	__typeof__(curl_multi_info_read) *multi_info_read;
-	__typeof__(curl_multi_cleanup) *multi_cleanup;
-	__typeof__(curl_multi_strerror) *multi_strerror;
-};
-
-/* The sonames tried, in order: the GnuTLS build shares the TLS library
- * libmicrohttpd already maps; the OpenSSL one is the fallback. */
-static const char *const curl_sonames[] = {"libcurl-gnutls.so.4",
-					   "libcurl.so.4", NULL};
-
-static struct curl_fns cf;
-static int cf_status = -ENOSYS;
-static char cf_why[192] = CURL_MISSING;
-static pthread_once_t cf_once = PTHREAD_ONCE_INIT;
-
-/* Resolve every function of f from lib; the name of the first missing
- * one, or NULL. */
-static const char *curl_resolve(void *lib, struct curl_fns *f)
+/* The loader under the name tests/unit/test_docker_api.c (which includes
+ * this file) calls it. */
+static inline int curl_load(struct curl_fns *f, const char *const *names,
+			    char *why, size_t whylen)
 {
-#define CURL_SYM(field, name)                                                  \
-	do {                                                                   \
-		if (!(*(void **)&f->field = dlsym(lib, name)))                 \
-			return name;                                           \
-	} while (0)
-	CURL_SYM(global_init, "curl_global_init");
-	CURL_SYM(easy_init, "curl_easy_init");
-	CURL_SYM(easy_setopt, "curl_easy_setopt");
-	CURL_SYM(easy_perform, "curl_easy_perform");
-	CURL_SYM(easy_getinfo, "curl_easy_getinfo");
-	CURL_SYM(easy_cleanup, "curl_easy_cleanup");
-	CURL_SYM(easy_strerror, "curl_easy_strerror");
-	CURL_SYM(multi_init, "curl_multi_init");
-	CURL_SYM(multi_add_handle, "curl_multi_add_handle");
-	CURL_SYM(multi_remove_handle, "curl_multi_remove_handle");
-	CURL_SYM(multi_perform, "curl_multi_perform");
-	CURL_SYM(multi_poll, "curl_multi_poll"); /* 7.66 */
-	CURL_SYM(multi_info_read, "curl_multi_info_read");
-	CURL_SYM(multi_cleanup, "curl_multi_cleanup");
-	CURL_SYM(multi_strerror, "curl_multi_strerror");
-#undef CURL_SYM
-	return NULL;
-}
-
-/* Load the first of names that exists and has every function we call
- * into f, and initialise it. 0, or -ENOSYS with why saying what to
- * install. Separate from the process-wide table so that a test can try
- * names that do not exist. */
-static int curl_load(struct curl_fns *f, const char *const *names, char *why,
-		     size_t whylen)
-{
-	void *lib = NULL;
-	const char *soname = NULL;
-	for (size_t i = 0; names[i] && !lib; i++)
-		lib = dlopen(soname = names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, whylen, "%s", CURL_MISSING);
-		return -ENOSYS;
-	}
-	const char *missing = curl_resolve(lib, f);
-	if (missing) {
-		snprintf(why, whylen, "%s lacks %s: libcurl >= 7.68 needed",
-			 soname, missing);
-		dlclose(lib);
-		return -ENOSYS;
-	}
-	/* Thread-safe only since 7.84, hence the pthread_once around us. */
-	CURLcode cc = f->global_init(CURL_GLOBAL_DEFAULT);
-	if (cc != CURLE_OK) {
-		snprintf(why, whylen, "%s: curl_global_init: %s", soname,
-			 f->easy_strerror(cc));
-		return -ENOSYS;
-	}
-	return 0;
-}
-
-static void curl_load_once(void)
-{
-	cf_status = curl_load(&cf, curl_sonames, cf_why, sizeof(cf_why));
-}
-
-/* Make sure libcurl is loaded: 0, or -ENOSYS with err saying why. */
-static int curl_ready(char *err, size_t errlen)
-{
-	pthread_once(&cf_once, curl_load_once);
-	if (cf_status < 0 && err && errlen)
-		snprintf(err, errlen, "%s", cf_why);
-	return cf_status;
+	return curl_lib_load(f, names, why, whylen);
 }
 
 /* ---- the client --------------------------------------------------------- */
@@ -193,7 +90,7 @@ void docker_api_free(struct docker_api *a)
 	if (!a)
 		return;
 	if (a->easy)
-		cf.easy_cleanup(a->easy);
+		curl_fn.easy_cleanup(a->easy);
 	free(a->socket_path);
 	free(a);
 }
@@ -219,11 +116,11 @@ static int api_setup(const struct docker_api *a, CURL *h, char *errbuf)
 	CURLcode cc = CURLE_OK;
 	/* NOSIGNAL: we run in threads; name resolution, which would need
 	 * SIGALRM for its timeout, never happens over a Unix socket. */
-	cc |= cf.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	cc |= cf.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, a->socket_path);
-	cc |= cf.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms);
-	cc |= cf.easy_setopt(h, CURLOPT_USERAGENT, "hostwatch/" PACKAGE_VERSION);
-	cc |= cf.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	cc |= curl_fn.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	cc |= curl_fn.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, a->socket_path);
+	cc |= curl_fn.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, a->timeout_ms);
+	cc |= curl_fn.easy_setopt(h, CURLOPT_USERAGENT, "hostwatch/" PACKAGE_VERSION);
+	cc |= curl_fn.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	return cc == CURLE_OK ? 0 : -EIO;
 }
 
@@ -231,7 +128,7 @@ static int api_setup(const struct docker_api *a, CURL *h, char *errbuf)
  * sockaddr_un (libcurl would only say "couldn't connect"). */
 static int api_ready(const struct docker_api *a, char *err, size_t errlen)
 {
-	int rc = curl_ready(err, errlen);
+	int rc = curl_lib_ready(err, errlen);
 	if (rc < 0)
 		return rc;
 	if (strlen(a->socket_path) >=
@@ -264,10 +161,10 @@ static int api_fail(struct docker_api *a, CURL *h, CURLcode cc,
 		    size_t errlen)
 {
 	long os = 0;
-	const char *why = errbuf[0] ? errbuf : cf.easy_strerror(cc);
+	const char *why = errbuf[0] ? errbuf : curl_fn.easy_strerror(cc);
 	switch (cc) {
 	case CURLE_COULDNT_CONNECT:
-		cf.easy_getinfo(h, CURLINFO_OS_ERRNO, &os);
+		curl_fn.easy_getinfo(h, CURLINFO_OS_ERRNO, &os);
 		if (os <= 0)
 			os = ECONNREFUSED;
 		api_err(err, errlen, "cannot connect to %s: %s",
@@ -321,16 +218,16 @@ static int api_easy(struct docker_api *a, char *err, size_t errlen)
 {
 	if (a->easy)
 		return 0;
-	if (!(a->easy = cf.easy_init())) {
+	if (!(a->easy = curl_fn.easy_init())) {
 		api_err(err, errlen, "curl_easy_init failed");
 		return -ENOMEM;
 	}
 	CURLcode cc = CURLE_OK;
-	cc |= cf.easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, a->timeout_ms);
-	cc |= cf.easy_setopt(a->easy, CURLOPT_WRITEFUNCTION, get_write);
+	cc |= curl_fn.easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, a->timeout_ms);
+	cc |= curl_fn.easy_setopt(a->easy, CURLOPT_WRITEFUNCTION, get_write);
 	if (api_setup(a, a->easy, a->curl_err) < 0 || cc != CURLE_OK) {
 		api_err(err, errlen, "cannot set up libcurl");
-		cf.easy_cleanup(a->easy);
+		curl_fn.easy_cleanup(a->easy);
 		a->easy = NULL;
 		return -EIO;
 	}
@@ -355,10 +252,10 @@ int docker_api_get(struct docker_api *a, const char *path, struct hw_buf *out,
 	struct get_ctx g = {out, a->body_max, false};
 	buf_reset(out);
 	a->curl_err[0] = '\0';
-	cf.easy_setopt(a->easy, CURLOPT_URL, url);
-	cf.easy_setopt(a->easy, CURLOPT_WRITEDATA, &g);
+	curl_fn.easy_setopt(a->easy, CURLOPT_URL, url);
+	curl_fn.easy_setopt(a->easy, CURLOPT_WRITEDATA, &g);
 	atomic_fetch_add_explicit(&a->requests, 1, memory_order_relaxed);
-	CURLcode cc = cf.easy_perform(a->easy);
+	CURLcode cc = curl_fn.easy_perform(a->easy);
 	const char *body = buf_cstr(out);
 	if (g.too_big) {
 		api_err(err, errlen, "%s: answer larger than %zu bytes", what,
@@ -372,7 +269,7 @@ int docker_api_get(struct docker_api *a, const char *path, struct hw_buf *out,
 	if (cc != CURLE_OK)
 		return api_fail(a, a->easy, cc, a->curl_err, what, err, errlen);
 	long status = 0;
-	cf.easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_fn.easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &status);
 	if (status >= 400)
 		api_err_status(what, status, body, err, errlen);
 	return (int)status;
@@ -466,7 +363,7 @@ static size_t ev_write(char *p, size_t size, size_t n, void *arg)
 	struct ev_ctx *x = arg;
 	size_t len = size * n;
 	long status = 0;
-	cf.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_fn.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) { /* an error: keep the start of its message */
 		size_t room = DOCKER_ERRBODY_MAX - x->body.len;
 		buf_put(&x->body, p, len < room ? len : room);
@@ -502,15 +399,15 @@ static int ev_ended(struct docker_api *a, struct ev_ctx *x, CURLM *m,
 	CURLcode cc = CURLE_OK;
 	int left;
 	CURLMsg *msg;
-	while ((msg = cf.multi_info_read(m, &left)))
+	while ((msg = curl_fn.multi_info_read(m, &left)))
 		if (msg->msg == CURLMSG_DONE)
 			cc = msg->data.result;
 	long status = 0;
-	cf.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	curl_fn.easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 200) {
 		api_err(err, errlen, "%s: the daemon closed the stream%s%s", what,
 			cc == CURLE_OK ? "" : ": ",
-			cc == CURLE_OK ? "" : cf.easy_strerror(cc));
+			cc == CURLE_OK ? "" : curl_fn.easy_strerror(cc));
 		return -ECONNRESET;
 	}
 	if (status != 0) {
@@ -532,7 +429,7 @@ static int ev_run(struct docker_api *a, struct ev_ctx *x, CURLM *m,
 		int running = 0;
 		if (*stop)
 			return 0;
-		CURLMcode mc = cf.multi_perform(m, &running);
+		CURLMcode mc = curl_fn.multi_perform(m, &running);
 		if (mc == CURLM_OK && x->stopped)
 			return 0;
 		if (x->fail) {
@@ -545,10 +442,10 @@ static int ev_run(struct docker_api *a, struct ev_ctx *x, CURLM *m,
 		if (mc == CURLM_OK && !running)
 			return ev_ended(a, x, m, errbuf, what, err, errlen);
 		if (mc == CURLM_OK)
-			mc = cf.multi_poll(m, NULL, 0, DOCKER_POLL_MS, NULL);
+			mc = curl_fn.multi_poll(m, NULL, 0, DOCKER_POLL_MS, NULL);
 		if (mc != CURLM_OK) {
 			api_err(err, errlen, "%s: %s", what,
-				cf.multi_strerror(mc));
+				curl_fn.multi_strerror(mc));
 			return -EIO;
 		}
 	}
@@ -585,29 +482,29 @@ int docker_api_events(struct docker_api *a, int64_t since,
 		return rc;
 	}
 	snprintf(what, sizeof(what), "GET %s", url + strlen("http://localhost"));
-	if (!(x.h = cf.easy_init()) || !(m = cf.multi_init())) {
+	if (!(x.h = curl_fn.easy_init()) || !(m = curl_fn.multi_init())) {
 		api_err(err, errlen, "%s: out of memory", what);
 		rc = -ENOMEM;
 		goto out;
 	}
 	CURLcode cc = CURLE_OK;
-	cc |= cf.easy_setopt(x.h, CURLOPT_URL, url);
-	cc |= cf.easy_setopt(x.h, CURLOPT_WRITEFUNCTION, ev_write);
-	cc |= cf.easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
+	cc |= curl_fn.easy_setopt(x.h, CURLOPT_URL, url);
+	cc |= curl_fn.easy_setopt(x.h, CURLOPT_WRITEFUNCTION, ev_write);
+	cc |= curl_fn.easy_setopt(x.h, CURLOPT_WRITEDATA, &x);
 	if (api_setup(a, x.h, errbuf) < 0 || cc != CURLE_OK ||
-	    cf.multi_add_handle(m, x.h) != CURLM_OK) {
+	    curl_fn.multi_add_handle(m, x.h) != CURLM_OK) {
 		api_err(err, errlen, "%s: cannot set up libcurl", what);
 		rc = -EIO;
 		goto out;
 	}
 	atomic_fetch_add_explicit(&a->requests, 1, memory_order_relaxed);
 	rc = ev_run(a, &x, m, stop, errbuf, what, err, errlen);
-	cf.multi_remove_handle(m, x.h);
+	curl_fn.multi_remove_handle(m, x.h);
 out:
 	if (m)
-		cf.multi_cleanup(m);
+		curl_fn.multi_cleanup(m);
 	if (x.h)
-		cf.easy_cleanup(x.h);
+		curl_fn.easy_cleanup(x.h);
 	buf_free(&x.line);
 	buf_free(&x.body);
 	return rc;
