@@ -1,12 +1,15 @@
 # Shared by the notification tests (sourced by bash, after lib.sh): alerts
 # driven by real processes, receivers, and reading hostwatch's metrics.
 #
-# The alert: [process sleeper] counts copies of /bin/sleep named hwsleeper;
-# SleeperUp fires while one runs (evaluation every 1 s, no `for`), so a
-# test fires and resolves it by starting and killing one.
+# The alert: [process sleeper] counts copies of /bin/sleep under a name of
+# this test's own (tests run in parallel, and a process group sees every
+# process on the host: another test's sleepers must not count); SleeperUp
+# fires while one runs (evaluation every 1 s, no `for`), so a test fires
+# and resolves it by starting and killing one.
 
 RECEIVER="$top_srcdir/tests/unit/deliver_receiver.py"
-cp /bin/sleep "$TMP/hwsleeper"
+SLEEPER="hwn$(($$ % 100000))r$RANDOM" # comm: at most 15 characters
+cp /bin/sleep "$TMP/$SLEEPER"
 SLEEPERS=()
 
 # notify_conf FILE STATE_DIR EXTRA...: a configuration with the sleeper
@@ -30,7 +33,7 @@ retry_max_interval = 1s
 external_labels = instance=testhost
 
 [process sleeper]
-comm = ^hwsleeper\$
+comm = ^$SLEEPER\$
 
 [alert SleeperUp]
 expr = namedprocess_namegroup_num_procs{groupname="sleeper"} > 0
@@ -44,7 +47,7 @@ EOF
 NOTIFY_ARGS=(--collector.disable-defaults --collector.process_groups)
 
 sleeper_start() {
-	"$TMP/hwsleeper" 3600 &
+	"$TMP/$SLEEPER" 3600 &
 	SLEEPERS+=($!)
 	PIDS+=($!)
 }
