@@ -38,11 +38,11 @@ void buf_free(struct hw_buf *b);
 
 static inline void buf_put(struct hw_buf *b, const char *s, size_t n)
 {
-	/* memcpy from NULL is undefined even for 0 bytes (an empty buffer's
-	 * data is NULL) */
-	if (n == 0)
-		return;
 	if (!buf_reserve(b, n))
+		return;
+	/* memcpy from NULL is undefined even for 0 bytes (an empty source
+	 * buffer's data is NULL) */
+	if (n == 0)
 		return;
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
