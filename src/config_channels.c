@@ -170,21 +170,15 @@ static const char *check_name(const char *s, size_t len)
 
 int config_channels_header(struct load *ld, const char *text, size_t len)
 {
-	enum hw_channel_type type;
-	size_t kl;
-	if (len >= 7 && strncmp(text, "webhook", 7) == 0)
-		type = HW_CHANNEL_WEBHOOK, kl = 7;
-	else if (len >= 5 && strncmp(text, "email", 5) == 0)
-		type = HW_CHANNEL_EMAIL, kl = 5;
-	else
-		return 0;
-	if (len > kl && text[kl] != ' ' && text[kl] != '\t')
+	static const char *const kinds[] = {"webhook", "email", NULL};
+	const char *name;
+	size_t nl;
+	int k = config_named_split(text, len, kinds, &name, &nl);
+	if (k < 0)
 		return 0; /* [webhooks]: not ours, an unknown section */
-	const char *kind = type == HW_CHANNEL_WEBHOOK ? "webhook" : "email";
-	const char *name = text + kl;
-	size_t nl = len - kl;
-	while (nl && (*name == ' ' || *name == '\t'))
-		name++, nl--;
+	enum hw_channel_type type = k == 0 ? HW_CHANNEL_WEBHOOK
+					   : HW_CHANNEL_EMAIL;
+	const char *kind = kinds[k];
 	while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
 		nl--;
 	const char *bad = check_name(name, nl);

@@ -235,6 +235,13 @@ int config_ini_load(struct load *ld, const char *path, bool must_exist);
  * the text between the brackets: 1 when it is such a section (it has been
  * checked and begun, or an error reported), 0 when it is a plain one. */
 int config_named_header(struct load *ld, const char *text, size_t len);
+/* A header "KIND NAME" of one of `kinds` (NULL-terminated): the index of
+ * its kind, with *name / *nl the text after the kind and its blanks (the
+ * caller decides about blanks at the end); -1 when the header is none of
+ * them (another word, or a longer one: [webhooks], [alerts]). */
+int config_named_split(const char *text, size_t len,
+		       const char *const *kinds, const char **name,
+		       size_t *nl);
 /* A key inside the current named section; `cont` for a continuation line.
  * 0, or -EINVAL after reporting FILE:LINE. */
 int config_named_entry(struct load *ld, const char *key, const char *value,

@@ -85,21 +85,36 @@ void config_named_end(struct load *ld)
 	ld->group = NULL;
 }
 
+int config_named_split(const char *text, size_t len,
+		       const char *const *kinds, const char **name,
+		       size_t *nl)
+{
+	for (int k = 0; kinds[k]; k++) {
+		size_t kl = strlen(kinds[k]);
+		if (len < kl || strncmp(text, kinds[k], kl) != 0 ||
+		    (len > kl && text[kl] != ' ' && text[kl] != '\t'))
+			continue; /* [webhooks], [alerts]: not this kind */
+		*name = text + kl;
+		*nl = len - kl;
+		while (*nl && (**name == ' ' || **name == '\t'))
+			(*name)++, (*nl)--;
+		return k;
+	}
+	return -1;
+}
+
 int config_named_header(struct load *ld, const char *text, size_t len)
 {
-	static const char kind[] = "process";
-	size_t kl = sizeof(kind) - 1;
+	static const char *const kinds[] = {"process", NULL};
+	const char *name;
+	size_t nl;
 	config_named_end(ld);
 	if (config_rules_header(ld, text, len) ||
 	    config_channels_header(ld, text, len))
 		return 1;
-	if (len < kl || strncmp(text, kind, kl) != 0 ||
-	    (len > kl && text[kl] != ' ' && text[kl] != '\t'))
+	/* trailing blanks are kept: check_group_name refuses them */
+	if (config_named_split(text, len, kinds, &name, &nl) < 0)
 		return 0;
-	const char *name = text + kl;
-	size_t nl = len - kl;
-	while (nl && (*name == ' ' || *name == '\t'))
-		name++, nl--;
 	const char *bad = check_group_name(name, nl);
 	if (bad) {
 		config_load_fail(ld, "%s:%u: [%.*s]: %s", ld->path, ld->line,

@@ -60,20 +60,13 @@ static struct rule_group_def *conf_group(struct load *ld)
 
 int config_rules_header(struct load *ld, const char *text, size_t len)
 {
-	enum rule_kind kind;
-	size_t kl;
-	if (len >= 6 && strncmp(text, "record", 6) == 0)
-		kind = RULE_RECORD, kl = 6;
-	else if (len >= 5 && strncmp(text, "alert", 5) == 0)
-		kind = RULE_ALERT, kl = 5;
-	else
+	static const char *const kinds[] = {"record", "alert", NULL};
+	const char *name;
+	size_t nl;
+	int k = config_named_split(text, len, kinds, &name, &nl);
+	if (k < 0)
 		return 0;
-	if (len > kl && text[kl] != ' ' && text[kl] != '\t')
-		return 0; /* [alerts], [recorder]: not ours */
-	const char *name = text + kl;
-	size_t nl = len - kl;
-	while (nl && (*name == ' ' || *name == '\t'))
-		name++, nl--;
+	enum rule_kind kind = k == 0 ? RULE_RECORD : RULE_ALERT;
 	while (nl && (name[nl - 1] == ' ' || name[nl - 1] == '\t'))
 		nl--;
 	if (!nl) {

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "hostwatch/expo.h"
+#include "hostwatch/utf8.h"
 
 /* --- numbers ------------------------------------------------------------ */
 
@@ -1109,37 +1110,6 @@ bool expo_valid_name(const char *s)
 	return valid_name_len(s) != 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when invalid. */
-static size_t utf8_seq_len(const unsigned char *p)
-{
-	if (p[0] < 0x80)
-		return 1;
-	size_t n;
-	uint32_t cp;
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Reject overlong forms, surrogates and values past U+10FFFF. */
-	static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-	if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Escape s for a label value (quote=true) or a HELP text. The exposition
  * formats must be UTF-8; invalid bytes become U+FFFD, as Go's
  * strings.ToValidUTF8 would make them, instead of breaking the whole scrape.
@@ -1154,7 +1124,7 @@ static void put_escaped(struct hw_buf *b, const char *s, bool quote)
 			while (char_class[*p] & plain)
 				p++;
 			size_t n;
-			if (*p < 0x80 || !(n = utf8_seq_len(p)))
+			if (*p < 0x80 || !(n = utf8_seq_len((const char *)p)))
 				break;
 			p += n;
 		}

@@ -91,15 +91,6 @@ void notify_json_put_number(struct hw_buf *b, double v);
 void notify_json_put_labels(struct hw_buf *b, const struct hw_labels *ls);
 void notify_json_put_annotations(struct hw_buf *b, const struct notify_alert *a);
 
-/* Go's time.Time JSON form (RFC 3339 with up to 9 fractional digits,
- * trailing zeros trimmed, "Z") of `ms` since the epoch; out >= 32 bytes. */
-#define NOTIFY_TIME_LEN 32
-void notify_format_time(int64_t ms, char *out, size_t size);
-#define NOTIFY_ZERO_TIME "0001-01-01T00:00:00Z" /* Go's time.Time{} */
-
-/* The length of the valid UTF-8 sequence at p (1-4), 0 when it is not
- * one (overlong, surrogate, beyond U+10FFFF, cut short) or *p is NUL. */
-size_t notify_utf8_len(const char *p);
 
 /* The one-line summary of a group: "[FIRING:2] HostHighCpu
  * (instance=web1)": status and firing count, the group labels' values,

@@ -169,6 +169,10 @@ int promql_format(const struct promql_node *n, struct hw_buf *b);
 size_t promql_selectors(const struct promql_node *n,
 			const struct promql_node **out, size_t max);
 
+/* Whether `value` (the label's value, "" when the label is absent, as
+ * Prometheus's model/labels/matcher.go is given) satisfies matcher m. */
+bool promql_matcher_matches(const struct promql_matcher *m, const char *value);
+
 /* "scalar", "instant vector", "range vector", "string". */
 const char *promql_type_name(enum promql_type t);
 

@@ -14,28 +14,18 @@
 #include <time.h>
 
 #include "hostwatch/engine.h"
+#include "hostwatch/gotime.h"
 #include "hostwatch/template.h"
 
 #include "engine_internal.h"
 
-/* time.Time's JSON: RFC 3339 with the fraction's trailing zeros cut, in
- * UTC. Go's zero time for "never". */
+/* time.Time's JSON; Go's zero time for "never". */
 static json_t *json_time(int64_t ms)
 {
+	char buf[GOTIME_LEN];
 	if (ms == RULES_TIME_UNSET)
-		return json_string("0001-01-01T00:00:00Z");
-	time_t s = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)s * 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char buf[64];
-	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (frac) {
-		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ".%03d", frac);
-		while (buf[n - 1] == '0')
-			buf[--n] = '\0';
-	}
-	snprintf(buf + n, sizeof(buf) - n, "Z");
+		return json_string(GOTIME_ZERO);
+	gotime_format(ms, buf, sizeof(buf));
 	return json_string(buf);
 }
 

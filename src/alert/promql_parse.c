@@ -998,3 +998,18 @@ size_t promql_selectors(const struct promql_node *n,
 		collect(n, out, max, &count);
 	return count;
 }
+
+bool promql_matcher_matches(const struct promql_matcher *m, const char *value)
+{
+	switch (m->op) {
+	case PROMQL_MATCH_EQ:
+		return strcmp(value, m->value) == 0;
+	case PROMQL_MATCH_NE:
+		return strcmp(value, m->value) != 0;
+	case PROMQL_MATCH_RE:
+		return hw_regex_match(&m->re, value);
+	case PROMQL_MATCH_NRE:
+		return !hw_regex_match(&m->re, value);
+	}
+	return false;
+}

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostwatch/jsonfile.h"
+
 #include "rules_internal.h"
 
 #define RULES_STATE_VERSION 1
@@ -170,7 +172,6 @@ static json_t *alert_json(const struct rules_rule *r,
 
 int rules_save(const struct rules_manager *m, const char *path)
 {
-	char tmp[4096];
 	int rc = 0;
 	json_t *arr = json_array();
 	json_t *root = json_pack("{s:i, s:o}", "version", RULES_STATE_VERSION,
@@ -188,26 +189,7 @@ int rules_save(const struct rules_manager *m, const char *path)
 				}
 			}
 		}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		rc = -ENAMETOOLONG;
-		goto out;
-	}
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		rc = -errno;
-		goto out;
-	}
-	if (json_dumpf(root, f, JSON_INDENT(1) | JSON_SORT_KEYS) < 0 ||
-	    fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		rc = errno ? -errno : -EIO;
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-	}
+	rc = jsonfile_save(root, path, JSON_INDENT(1) | JSON_SORT_KEYS);
 out:
 	json_decref(root);
 	return rc;

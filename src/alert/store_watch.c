@@ -107,19 +107,9 @@ static const char *view_get(const struct store_view *v, const char *name)
 bool store_match(const struct promql_matcher *m, size_t nm,
 		 const struct store_view *v)
 {
-	for (size_t i = 0; i < nm; i++) {
-		const char *val = view_get(v, m[i].name);
-		bool ok;
-		switch (m[i].op) {
-		case PROMQL_MATCH_EQ: ok = strcmp(val, m[i].value) == 0; break;
-		case PROMQL_MATCH_NE: ok = strcmp(val, m[i].value) != 0; break;
-		case PROMQL_MATCH_RE: ok = hw_regex_match(&m[i].re, val); break;
-		case PROMQL_MATCH_NRE: ok = !hw_regex_match(&m[i].re, val); break;
-		default: ok = false; break;
-		}
-		if (!ok)
+	for (size_t i = 0; i < nm; i++)
+		if (!promql_matcher_matches(&m[i], view_get(v, m[i].name)))
 			return false;
-	}
 	return true;
 }
 

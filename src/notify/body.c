@@ -15,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostwatch/expo.h"
+#include "hostwatch/gotime.h"
 #include "hostwatch/notify_body.h"
+#include "hostwatch/utf8.h"
 
 void notify_body_free(struct notify_body *b)
 {
@@ -27,39 +30,6 @@ void notify_body_free(struct notify_body *b)
 }
 
 /* ---- JSON as Go writes it ----------------------------------------------- */
-
-size_t notify_utf8_len(const char *s)
-{
-	/* The rules of Go's utf8.DecodeRuneInString (and RFC 3629). */
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned char c = p[0];
-	if (c < 0x80)
-		return c ? 1 : 0;
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0; /* overlong */
-		else if (c == 0xed)
-			hi = 0x9f; /* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f; /* beyond U+10FFFF */
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
 
 void notify_json_put_string(struct hw_buf *b, const char *s)
 {
@@ -96,7 +66,7 @@ void notify_json_put_string(struct hw_buf *b, const char *s)
 			}
 			continue;
 		}
-		size_t n = notify_utf8_len(p);
+		size_t n = utf8_seq_len(p);
 		if (!n) {
 			buf_puts(b, "\\ufffd");
 			p++;
@@ -120,12 +90,10 @@ void notify_json_put_number(struct hw_buf *b, double v)
 		buf_puts(b, "null");
 		return;
 	}
-	char s[32];
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(s, sizeof(s), "%.*g", prec, v);
-		if (strtod(s, NULL) == v)
-			break;
-	}
+	/* Go's shortest digits, as everywhere else hostwatch prints a
+	 * sample value ("1e+06" is valid JSON too). */
+	char s[EXPO_NUM_MAX];
+	expo_format_double(s, v, EXPO_TEXT);
 	buf_puts(b, s);
 }
 
@@ -162,38 +130,10 @@ void notify_json_put_annotations(struct hw_buf *b, const struct notify_alert *a)
 	buf_putc(b, '}');
 }
 
-void notify_format_time(int64_t ms, char *out, size_t size)
-{
-	/* time.Time.MarshalJSON: RFC3339Nano, "2006-01-02T15:04:05.999999999
-	 * Z07:00": the fraction loses its trailing zeros, and with them its
-	 * dot. Our times are UTC milliseconds. Floor division keeps times
-	 * before 1970 right. */
-	int64_t sec = ms / 1000, frac = ms % 1000;
-	if (frac < 0) {
-		frac += 1000;
-		sec--;
-	}
-	time_t t = (time_t)sec;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(out, size, "%s", NOTIFY_ZERO_TIME);
-		return;
-	}
-	char f[8] = "";
-	if (frac) {
-		snprintf(f, sizeof(f), ".%03d", (int)frac);
-		for (size_t n = strlen(f); f[n - 1] == '0'; n--)
-			f[n - 1] = '\0';
-	}
-	snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d%sZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, f);
-}
-
 static void put_time(struct hw_buf *b, int64_t ms)
 {
-	char t[NOTIFY_TIME_LEN];
-	notify_format_time(ms, t, sizeof(t));
+	char t[GOTIME_LEN];
+	gotime_format(ms, t, sizeof(t));
 	buf_putc(b, '"');
 	buf_puts(b, t);
 	buf_putc(b, '"');
@@ -335,7 +275,7 @@ static int build_alertmanager(const struct notify_group *g, struct hw_buf *b)
 		if (a->resolved)
 			put_time(b, a->ends_at);
 		else
-			buf_puts(b, "\"" NOTIFY_ZERO_TIME "\"");
+			buf_puts(b, "\"" GOTIME_ZERO "\"");
 		buf_puts(b, ",\"generatorURL\":");
 		notify_json_put_string(b, a->generator_url ? a->generator_url : "");
 		buf_puts(b, ",\"fingerprint\":");
@@ -396,7 +336,7 @@ static int build_alertmanager_api(const struct notify_group *g,
 	buf_putc(b, '[');
 	for (size_t i = 0; i < g->nalerts; i++) {
 		const struct notify_alert *a = g->alerts[i];
-		char t[NOTIFY_TIME_LEN];
+		char t[GOTIME_LEN];
 		if (i)
 			buf_putc(b, ',');
 		buf_puts(b, "{\"labels\":");
@@ -410,7 +350,7 @@ static int build_alertmanager_api(const struct notify_group *g,
 				f += 1000;
 				s--;
 			}
-			notify_format_time(s * 1000, t, sizeof(t));
+			gotime_format(s * 1000, t, sizeof(t));
 			t[strlen(t) - 1] = '\0'; /* the Z */
 			buf_printf(b, ",\"%s\":\"%s.%03dZ\"",
 				   k ? "endsAt" : "startsAt", t, (int)f);

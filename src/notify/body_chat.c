@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hostwatch/expo.h"
+#include "hostwatch/gotime.h"
 #include "hostwatch/notify_body.h"
+#include "hostwatch/utf8.h"
 
 /* Discord's limits (discord.com/developers/docs/resources/message,
  * "Embed Limits"): content 2000 characters, 10 embeds, title 256,
@@ -87,8 +90,11 @@ static void alert_line(const struct notify_alert *a, struct hw_buf *b)
 	}
 	if (open)
 		buf_putc(b, ')');
-	if (!a->resolved)
-		buf_printf(b, " value=%g", a->value);
+	if (!a->resolved) {
+		char v[EXPO_NUM_MAX];
+		expo_format_double(v, a->value, EXPO_TEXT);
+		buf_printf(b, " value=%s", v);
+	}
 }
 
 /* Slack's mrkdwn control characters (api.slack.com "Formatting text":
@@ -152,7 +158,7 @@ out:
  * goes out as U+FFFD). */
 static size_t units(const char *p, size_t *bytes)
 {
-	size_t n = notify_utf8_len(p);
+	size_t n = utf8_seq_len(p);
 	*bytes = n ? n : 1;
 	return n == 4 ? 2 : 1;
 }
@@ -205,13 +211,16 @@ static void discord_description(const struct notify_alert *a, struct hw_buf *d)
 	for (size_t i = 0; a->labels && i < a->labels->n; i++)
 		buf_printf(d, "%s=%s\n", a->labels->l[i].name,
 			   a->labels->l[i].value);
-	char t[NOTIFY_TIME_LEN];
-	if (!a->resolved)
-		buf_printf(d, "value: %g\n", a->value);
-	notify_format_time(a->starts_at, t, sizeof(t));
+	char t[GOTIME_LEN];
+	if (!a->resolved) {
+		char v[EXPO_NUM_MAX];
+		expo_format_double(v, a->value, EXPO_TEXT);
+		buf_printf(d, "value: %s\n", v);
+	}
+	gotime_format(a->starts_at, t, sizeof(t));
 	buf_printf(d, "since: %s", t);
 	if (a->resolved) {
-		notify_format_time(a->ends_at, t, sizeof(t));
+		gotime_format(a->ends_at, t, sizeof(t));
 		buf_printf(d, "\nresolved: %s", t);
 	}
 }
@@ -254,8 +263,8 @@ int notify_body_discord(const struct notify_group *g, struct notify_body *out)
 			buf_puts(b, ",\"url\":");
 			notify_json_put_string(b, a->generator_url);
 		}
-		char ts[NOTIFY_TIME_LEN];
-		notify_format_time(a->starts_at, ts, sizeof(ts));
+		char ts[GOTIME_LEN];
+		gotime_format(a->starts_at, ts, sizeof(ts));
 		buf_printf(b, ",\"timestamp\":\"%s\"}", ts);
 	}
 	if (shown < n && budget > 1) {

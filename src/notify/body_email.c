@@ -12,7 +12,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostwatch/expo.h"
+#include "hostwatch/gotime.h"
 #include "hostwatch/notify_body.h"
+#include "hostwatch/utf8.h"
 
 #define SUBJECT_MAX 900 /* bytes: "Subject: " and it stay under 998 */
 
@@ -53,7 +56,7 @@ void notify_put_rfc2047(struct hw_buf *b, const char *s, const char *sep)
 		unsigned char ch[4];
 		size_t len = 0;
 		if (*p) {
-			size_t k = notify_utf8_len(p);
+			size_t k = utf8_seq_len(p);
 			if (!k) {
 				memcpy(ch, "\xef\xbf\xbd", 3);
 				len = 3;
@@ -169,7 +172,7 @@ static void put_indented(struct hw_buf *b, const char *s, const char *indent)
 static void text_alert(const struct notify_alert *a, struct hw_buf *t)
 {
 	const char *name = labels_get(a->labels, "alertname");
-	char when[NOTIFY_TIME_LEN];
+	char when[GOTIME_LEN];
 	buf_printf(t, "%s %s\n", a->resolved ? "[RESOLVED]" : "[FIRING]",
 		   name ? name : "alert");
 	buf_puts(t, "  Labels:\n");
@@ -190,17 +193,21 @@ static void text_alert(const struct notify_alert *a, struct hw_buf *t)
 	if (!a->resolved) {
 		/* The value at resolution says nothing: the rule no longer
 		 * matches. */
-		buf_printf(t, "  Value: %g", a->value);
+		char v[EXPO_NUM_MAX];
+		expo_format_double(v, a->value, EXPO_TEXT);
+		buf_printf(t, "  Value: %s", v);
 		double th;
 		const char *op;
-		if (a->expr && notify_threshold(a->expr, &th, &op))
-			buf_printf(t, " (threshold %s %g)", op, th);
+		if (a->expr && notify_threshold(a->expr, &th, &op)) {
+			expo_format_double(v, th, EXPO_TEXT);
+			buf_printf(t, " (threshold %s %s)", op, v);
+		}
 		buf_putc(t, '\n');
 	}
-	notify_format_time(a->starts_at, when, sizeof(when));
+	gotime_format(a->starts_at, when, sizeof(when));
 	buf_printf(t, "  Starts at: %s\n", when);
 	if (a->resolved) {
-		notify_format_time(a->ends_at, when, sizeof(when));
+		gotime_format(a->ends_at, when, sizeof(when));
 		buf_printf(t, "  Ends at: %s\n", when);
 	}
 	if (a->generator_url && *a->generator_url)

@@ -116,17 +116,31 @@ static void dl_count(struct deliver *d, struct dl_chan *c, enum dl_result r,
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* Notifications dropped unsent: logged, a journal event (the issue: the
+ * operator must see it with journalctl, not only in the daemon's log),
+ * counted. */
+static void dl_dropped(struct deliver *d, struct dl_chan *c, size_t n,
+		       const char *reason)
+{
+	log_warn("notifications dropped: channel=%s count=%zu reason=\"%s\"",
+		 c->cfg->name, n, reason);
+	struct hw_buf msg = HW_BUF_INIT;
+	buf_printf(&msg,
+		   "%zu notification%s of channel %s dropped unsent: %s",
+		   n, n == 1 ? "" : "s", c->cfg->name, reason);
+	if (!msg.failed)
+		journal_event(4, buf_cstr(&msg));
+	buf_free(&msg);
+	dl_count(d, c, DL_DROPPED, n);
+}
+
 /* Records past spool_max_age are dropped (and counted) before the head
  * is read, so that an attempt never sends one. */
 static void dl_expire(struct deliver *d, struct dl_chan *c)
 {
 	size_t n = spool_expire(c->sp, dl_wall_ms());
-	if (!n)
-		return;
-	log_warn("notifications dropped: channel=%s count=%zu reason=\"older "
-		 "than spool_max_age\"",
-		 c->cfg->name, n);
-	dl_count(d, c, DL_DROPPED, n);
+	if (n)
+		dl_dropped(d, c, n, "older than spool_max_age");
 }
 
 /* A receiver refused a notification for good: the journal gets an
@@ -340,17 +354,12 @@ int deliver_enqueue(struct deliver *d, size_t ch, struct spool_rec *r)
 	struct dl_chan *c = &d->ch[ch];
 	size_t dropped = 0;
 	int rc = spool_put(c->sp, r, &dropped);
-	if (dropped) {
-		log_warn("notifications dropped: channel=%s count=%zu "
-			 "reason=\"spool_max_bytes reached\"",
-			 c->cfg->name, dropped);
-		dl_count(d, c, DL_DROPPED, dropped);
-	}
+	if (dropped)
+		dl_dropped(d, c, dropped, "spool_max_size reached");
 	if (rc < 0) {
-		log_error("notification %s of channel %s not spooled, dropped: "
-			  "%s",
+		log_error("notification %s of channel %s not spooled: %s",
 			  r->id, c->cfg->name, strerror(-rc));
-		dl_count(d, c, DL_DROPPED, 1);
+		dl_dropped(d, c, 1, "it could not be spooled");
 	}
 	dl_snapshot(d, c);
 	return rc;

@@ -165,21 +165,6 @@ void dispatch_free(struct dispatch *d)
 
 /* ---- routing ------------------------------------------------------------ */
 
-static bool matcher_ok(const struct promql_matcher *m, const char *v)
-{
-	switch (m->op) {
-	case PROMQL_MATCH_EQ:
-		return strcmp(v, m->value) == 0;
-	case PROMQL_MATCH_NE:
-		return strcmp(v, m->value) != 0;
-	case PROMQL_MATCH_RE:
-		return hw_regex_match(&m->re, v);
-	case PROMQL_MATCH_NRE:
-		return !hw_regex_match(&m->re, v);
-	}
-	return false;
-}
-
 static bool routed(const struct hw_channel *ch, const struct notify_alert *a)
 {
 	if (ch->nseverities) {
@@ -196,7 +181,7 @@ static bool routed(const struct hw_channel *ch, const struct notify_alert *a)
 		for (size_t i = 0; i < s->u.sel.nmatchers; i++) {
 			const struct promql_matcher *m = &s->u.sel.matchers[i];
 			const char *v = labels_get(a->labels, m->name);
-			if (!matcher_ok(m, v ? v : ""))
+			if (!promql_matcher_matches(m, v ? v : ""))
 				return false;
 		}
 	}

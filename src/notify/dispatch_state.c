@@ -8,7 +8,7 @@
  *    "channels": {"NAME": [{"groupKey": "...", "firing": ["hex"],
  *                           "resolved": ["hex"], "ts": ms}]}}
  *
- * Written to a temporary file, fsync'd and renamed, as alerts.json. */
+ * Written as alerts.json is (jsonfile_save). */
 #include "config.h"
 
 #include <errno.h>
@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "hostwatch/jsonfile.h"
 #include "hostwatch/log.h"
 
 #include "dispatch_internal.h"
@@ -92,50 +93,15 @@ int dispatch_save(struct dispatch *d, const char *path)
 {
 	if (!d->dirty)
 		return 0;
-	int rc = -ENOMEM;
 	json_t *root = state_json(d);
-	char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + 5);
-	if (!text || !tmp)
-		goto out;
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".tmp", 5);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	size_t len = strlen(text), off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0) {
-			rc = -errno;
-			close(fd);
-			unlink(tmp);
-			goto out;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		goto out;
+	int rc = root ? jsonfile_save(root, path, JSON_COMPACT) : -ENOMEM;
+	json_decref(root);
+	if (rc < 0) {
+		log_warn("notify: cannot save %s: %s", path, strerror(-rc));
+		return rc;
 	}
 	d->dirty = false;
-	rc = 0;
-out:
-	if (rc < 0)
-		log_warn("notify: cannot save %s: %s", path, strerror(-rc));
-	free(tmp);
-	free(text);
-	json_decref(root);
-	return rc;
+	return 0;
 }
 
 static int fpset_load(json_t *a, struct fpset *s)

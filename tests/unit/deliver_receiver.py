@@ -9,7 +9,10 @@ client's timeout) is what no real receiver does on demand.
 
   deliver_receiver.py --log FILE [--port N] [--script JSON]
                       [--standard-key B64] [--github-secret S]
-                      [--tls-cert PEM --tls-key PEM]
+                      [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
+
+With --tls-client-ca a client certificate signed by that CA is required
+(the TLS handshake fails without one), and its subject's CN is recorded.
 
 --script is a JSON list of answers consumed one per request; each is
 {"status": 500, "times": 3, "headers": {"Retry-After": "2"},
@@ -100,6 +103,9 @@ class Handler(BaseHTTPRequestHandler):
             "body": body.decode("utf-8", "replace"),
             "status": a["status"],
         }
+        peer = getattr(self.connection, "getpeercert", lambda: None)()
+        if peer:
+            rec["client_cn"] = dict(x[0] for x in peer["subject"])["commonName"]
         args = self.server.args
         if args.standard_key is not None:
             rec["sig_standard"] = verify_standard(
@@ -133,6 +139,7 @@ def main():
     p.add_argument("--github-secret")
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
+    p.add_argument("--tls-client-ca")
     args = p.parse_args()
     ThreadingHTTPServer.allow_reuse_address = True
     ThreadingHTTPServer.daemon_threads = True
@@ -140,6 +147,9 @@ def main():
     if args.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        if args.tls_client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(args.tls_client_ca)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     srv.args = args
     srv.state = State(json.loads(args.script), open(args.log, "a"))

@@ -7,6 +7,8 @@
 #include <check.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #define CONF FIXTURES "/config/"
 #define NO_DEFAULT CONF "does-not-exist.conf"
 
@@ -17,17 +19,7 @@ static char *errtext; /* what config_load wrote to `err` */
 /* config_load with argv = {"hostwatch", args..., NULL}; `err` captured. */
 static int load_argv(const char *const *args)
 {
-	char *argv[64] = {"hostwatch"};
-	int argc = 1;
-	for (; args && args[argc - 1]; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	size_t len;
-	free(errtext);
-	FILE *err = open_memstream(&errtext, &len);
-	ck_assert_ptr_nonnull(err);
-	int rc = config_load(&cfg, &cli, argc, argv, err);
-	fclose(err);
-	return rc;
+	return test_config_load(&cfg, &cli, args, &errtext);
 }
 
 #define LOAD(...) load_argv((const char *const[]){__VA_ARGS__, NULL})

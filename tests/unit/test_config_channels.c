@@ -16,6 +16,8 @@
 
 #include "hostwatch/promql.h"
 
+#include "testutil.h"
+
 static struct hw_config cfg;
 static struct hw_cli cli;
 static char *errtext; /* what config_load wrote to `err` */
@@ -28,17 +30,7 @@ static char conf_arg[PATH_MAX + 16]; /* --config.file=... */
 
 static int load_argv(const char *const *args)
 {
-	char *argv[64] = {"hostwatch"};
-	int argc = 1;
-	for (; args && args[argc - 1]; argc++)
-		argv[argc] = (char *)args[argc - 1];
-	size_t len;
-	free(errtext);
-	FILE *err = open_memstream(&errtext, &len);
-	ck_assert_ptr_nonnull(err);
-	int rc = config_load(&cfg, &cli, argc, argv, err);
-	fclose(err);
-	return rc;
+	return test_config_load(&cfg, &cli, args, &errtext);
 }
 
 #define LOAD(...) load_argv((const char *const[]){__VA_ARGS__, NULL})

@@ -781,6 +781,59 @@ START_TEST(test_alertmanager_api_urls)
 }
 END_TEST
 
+/* A client certificate (tls_cert_file, tls_key_file) for a receiver that
+ * requires one: presented and accepted; a channel without one fails the
+ * handshake and is retried, never sent. */
+START_TEST(test_https_client_cert)
+{
+	char cmd[1024], cert[128], key[128], ccert[128], ckey[128];
+	snprintf(cert, sizeof(cert), "%s/cert.pem", T.dir);
+	snprintf(key, sizeof(key), "%s/key.pem", T.dir);
+	snprintf(ccert, sizeof(ccert), "%s/client.pem", T.dir);
+	snprintf(ckey, sizeof(ckey), "%s/client-key.pem", T.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+		 "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+		 "-keyout %s -out %s >/dev/null 2>&1 && "
+		 "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+		 "-subj /CN=hostwatch-client -keyout %s -out %s "
+		 ">/dev/null 2>&1",
+		 key, cert, ckey, ccert);
+	if (system(cmd) != 0) {
+		printf("SKIP test_https_client_cert: openssl cannot make "
+		       "certificates\n");
+		return;
+	}
+	struct proc rx = {0};
+	const char *const more[] = {"--tls-cert",	cert, "--tls-key", key,
+				    "--tls-client-ca", ccert, NULL};
+	rx_start(&rx, T.dir, NULL, 0, more);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_gt(asprintf(&T.urls[i][0],
+					  "https://127.0.0.1:%d/c%d", rx.port,
+					  i),
+				 0);
+		T.ch[i].tls_ca_file = cert;
+		T.ch[i].timeout = 60; /* valgrind: see test_https */
+	}
+	T.ch[0].tls_cert_file = ccert;
+	T.ch[0].tls_key_file = ckey;
+	T.cfg.nchannels = 2;
+	ck_assert_int_eq(deliver_new(&T.d, &T.cfg), 0);
+	enqueue(0, "with-cert", NULL);
+	enqueue(1, "without", NULL);
+	pump_until("hooks", "success", 1, 60);
+	pump_until("other", "retry", 2, 60);
+	ck_assert_double_eq(metric("other", "success"), 0);
+	proc_stop(&rx);
+	json_t *a = proc_records(&rx);
+	ck_assert_uint_eq(json_array_size(a), 1);
+	ck_assert_str_eq(rq_str(a, 0, "body"), "with-cert");
+	ck_assert_str_eq(rq_str(a, 0, "client_cn"), "hostwatch-client");
+	json_decref(a);
+}
+END_TEST
+
 /* HTTPS: the receiver's self-signed certificate (made here with the
  * openssl tool) is trusted through tls_ca_file, or with verification off;
  * without either the TLS error is retried, never sent past. */
@@ -1045,6 +1098,11 @@ START_TEST(test_dropped)
 	char *log = log_text();
 	ck_assert_msg(strstr(log, "notifications dropped: channel=hooks"), "%s",
 		      log);
+	/* and a journal event (to stderr here: no journald in the test) */
+	ck_assert_msg(strstr(log, "of channel hooks dropped unsent: "
+				  "spool_max_size reached"),
+		      "%s", log);
+	ck_assert_msg(strstr(log, "MESSAGE_ID=" JOURNAL_MSGID_EVENT), "%s", log);
 	free(log);
 	deliver_free(T.d);
 
@@ -1102,6 +1160,7 @@ static Suite *deliver_suite(void)
 	tcase_add_test(tc, test_github_signature);
 	tcase_add_test(tc, test_alertmanager_api_urls);
 	tcase_add_test(tc, test_https);
+	tcase_add_test(tc, test_https_client_cert);
 	tcase_add_test(tc, test_email);
 	tcase_add_test(tc, test_email_transient);
 	tcase_add_test(tc, test_dropped);

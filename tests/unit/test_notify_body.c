@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostwatch/gotime.h"
 #include "hostwatch/notify_body.h"
 #include "testutil.h"
 
@@ -284,8 +285,8 @@ END_TEST
 
 static const char *tfmt(int64_t ms)
 {
-	static char t[NOTIFY_TIME_LEN];
-	notify_format_time(ms, t, sizeof(t));
+	static char t[GOTIME_LEN];
+	gotime_format(ms, t, sizeof(t));
 	return t;
 }
 
@@ -320,7 +321,7 @@ START_TEST(test_go_forms)
 	ck_assert_str_eq(tfmt(T0 - 122), "2024-01-02T03:04:05.001Z");
 	ck_assert_str_eq(tfmt(-1), "1969-12-31T23:59:59.999Z");
 	ck_assert_str_eq(tfmt(951782400000LL), "2000-02-29T00:00:00Z");
-	ck_assert_str_eq(NOTIFY_ZERO_TIME, "0001-01-01T00:00:00Z");
+	ck_assert_str_eq(GOTIME_ZERO, "0001-01-01T00:00:00Z");
 
 	/* Invalid UTF-8: one U+FFFD per byte Go's decoder refuses. */
 	ck_assert_str_eq(jstr("a\xff" "b"), "\"a\\ufffdb\"");

@@ -208,3 +208,20 @@ struct hw_labels *test_labels(const char *first, ...)
 	ck_assert_ptr_nonnull(ls);
 	return ls;
 }
+
+int test_config_load(struct hw_config *cfg, struct hw_cli *cli,
+		     const char *const *args, char **errtext)
+{
+	char *argv[64] = {"hostwatch"};
+	int argc = 1;
+	for (; args && args[argc - 1] && argc < 63; argc++)
+		argv[argc] = (char *)args[argc - 1];
+	size_t len;
+	free(*errtext);
+	*errtext = NULL;
+	FILE *err = open_memstream(errtext, &len);
+	ck_assert_ptr_nonnull(err);
+	int rc = config_load(cfg, cli, argc, argv, err);
+	fclose(err);
+	return rc;
+}

@@ -78,4 +78,10 @@ int capture_run(struct capture_sink *cs, const struct collector *c,
  * fails when it cannot be made. */
 struct hw_labels *test_labels(const char *first, ...);
 
+/* config_load with argv = {"hostwatch", args..., NULL} (args
+ * NULL-terminated); what it wrote to its error stream replaces *errtext
+ * (free()d by the caller at the end). */
+int test_config_load(struct hw_config *cfg, struct hw_cli *cli,
+		     const char *const *args, char **errtext);
+
 #endif
