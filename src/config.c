@@ -48,6 +48,10 @@
 /* What cAdvisor shows for a systemd host: the root, its slices and services;
  * not every session scope, nor Docker's scopes (the docker collector's). */
 #define DEF_CGROUP_INCLUDE "^/$|\\.(slice|service)$"
+/* node_exporter 1.5 as Debian builds it: upstream's list plus "target"
+ * (`prometheus-node-exporter --help`), so --collector.systemd gives the
+ * same units on both. */
+#define DEF_SYSTEMD_UNIT_EXCLUDE ".+\\.(automount|device|mount|scope|slice|target)"
 
 /* Not const: the unit tests, which #include this file, point it elsewhere. */
 static const char *config_default_file = CONFIG_DEFAULT_FILE;
@@ -81,6 +85,10 @@ void config_defaults(struct hw_config *cfg)
 	cfg->docker_socket = strdup("/var/run/docker.sock");
 	cfg->docker_labels =
 		strdup("com.docker.compose.project,com.docker.compose.service");
+	cfg->systemd_unit_include = strdup(".+");
+	cfg->systemd_unit_exclude = strdup(DEF_SYSTEMD_UNIT_EXCLUDE);
+	cfg->systemd_restarts = true;
+	cfg->systemd_private_socket = strdup("/run/systemd/private");
 	cfg->state_dir = strdup("/var/lib/hostwatch");
 	cfg->rules_interval = 10.0;
 	cfg->rules_defaults = true;
@@ -111,6 +119,9 @@ void config_free(struct hw_config *cfg)
 	free(cfg->cgroup_exclude);
 	free(cfg->docker_socket);
 	free(cfg->docker_labels);
+	free(cfg->systemd_unit_include);
+	free(cfg->systemd_unit_exclude);
+	free(cfg->systemd_private_socket);
 	free(cfg->state_dir);
 	free(cfg->rules_files);
 	free(cfg->rules_defaults_file);
@@ -211,6 +222,22 @@ static const struct opt opts[] = {
 	 F(docker_labels), 0, 0,
 	 "Container label keys published as container_label_<key> labels, "
 	 "separated by commas (empty: none). Never all labels."},
+	{"systemd", "unit_include", "collector.systemd.unit-include", OPT_REGEX,
+	 F(systemd_unit_include), 0, 0,
+	 "Regexp of systemd units to include. Units must both match include "
+	 "and not match exclude to be included."},
+	{"systemd", "unit_exclude", "collector.systemd.unit-exclude", OPT_REGEX,
+	 F(systemd_unit_exclude), 0, 0,
+	 "Regexp of systemd units to exclude. Units must both match include "
+	 "and not match exclude to be included."},
+	{"systemd", "enable_restarts_metrics",
+	 "collector.systemd.enable-restarts-metrics", OPT_BOOL,
+	 F(systemd_restarts), 0, 0,
+	 "Enables service unit metric service_restart_total."},
+	{"systemd", "private_socket", "collector.systemd.private-socket",
+	 OPT_PATH, F(systemd_private_socket), 0, 0,
+	 "systemd's private socket, tried before the system bus when running "
+	 "as root."},
 	{"rules", "evaluation_interval", "rules.evaluation-interval",
 	 OPT_DURATION, F(rules_interval), 1, 3600,
 	 "How often rules are evaluated (and their series sampled)."},
@@ -668,6 +695,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 	    !cfg->fs_fs_types_exclude || !cfg->diskstats_device_exclude ||
 	    !cfg->netdev_device_exclude || !cfg->cgroup_root ||
 	    !cfg->cgroup_include || !cfg->docker_socket || !cfg->docker_labels ||
+	    !cfg->systemd_unit_include || !cfg->systemd_unit_exclude ||
+	    !cfg->systemd_private_socket ||
 	    !cfg->state_dir || !cfg->rules_defaults_file ||
 	    !cfg->external_labels) {
 		rc = -ENOMEM;

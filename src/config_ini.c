@@ -29,7 +29,7 @@
 static const char *const sections[] = {"server", "paths",  "log",
 				       "collectors", "cpu", "filesystem",
 				       "diskstats", "netdev", "cgroup",
-				       "docker", "rules", "notify"};
+				       "docker", "systemd", "rules", "notify"};
 
 static const struct opt *opt_by_key(const char *section, const char *key,
 				    int *ci)

@@ -62,7 +62,7 @@ struct opt {
 #define CONFIG_LABEL_KEYS_MAX (CONFIG_LABEL_KEYS * 129)
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 44
+#define CONFIG_N_OPTS 48
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */

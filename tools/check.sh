@@ -43,8 +43,19 @@ suite() {
 
 suite build --enable-werror || rc=1
 count build
+# The tarball: it holds everything, builds out of tree from a read-only
+# source, installs (units, sysusers, tmpfiles and catalog redirected under
+# its own prefix) and uninstalls cleanly. Its inner make check runs one
+# quick test: the whole suite has just run above.
+echo "== make distcheck =="
+if HW_ONCE_TESTS=no make -C build distcheck TESTS=tests/integration/cli.sh >build/distcheck.log 2>&1; then
+	echo "distcheck: ok"; passed=$((passed + 1))
+else
+	tail -n 40 build/distcheck.log; echo "distcheck: FAILED"
+	failed=$((failed + 1)); rc=1
+fi
 echo "== again with ASan and UBSan (integration daemons included) =="
-export HW_VALGRIND=no
+export HW_VALGRIND=no HW_ONCE_TESTS=no
 suite build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g" || rc=1
 count build-asan
 [ "$rc" = 0 ] || [ "$failed" -gt 0 ] || failed=1

@@ -8,7 +8,9 @@ libcurl4-openssl-dev libjansson-dev libyaml-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
 prometheus prometheus-node-exporter systemd bindfs fuse3 procps
 docker.io busybox-static iproute2 podman libcurl3-gnutls
-prometheus-alertmanager python3-aiosmtpd openssl"
+prometheus-alertmanager python3-aiosmtpd openssl
+dbus debootstrap debhelper dpkg-dev lintian rpm mandoc strace bsdextrautils
+groff-base man-db"
 missing=""
 for p in $BUILD $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -28,3 +30,10 @@ fi
 # of their image (made with `docker import`: no registry is needed).
 # podman: test_docker_api runs the client against its Docker-compatible
 # service too. libcurl3-gnutls: the libcurl the Docker client loads first.
+# Issue 7: dbus (dbus-daemon for the systemd collector's test, a real
+# `systemd --user` on a bus of its own); debootstrap (the Debian 12 root the
+# end-to-end test boots with systemd as PID 1, made once and cached);
+# debhelper, dpkg-dev, lintian (the .deb and its check), rpm (rpmbuild
+# --nodeps of the spec); mandoc, groff-base, man-db, bsdextrautils (col)
+# to lint and render the man pages; strace (the unit's system call filter
+# is checked against what the daemon really calls).

@@ -161,6 +161,12 @@ struct hw_config {
 	char *docker_socket;    /* the Engine API's Unix socket */
 	char *docker_labels;    /* label keys published as container_label_*,
 				 * "a,b" (no blanks); NULL: none */
+	/* [systemd]: regexes in Go syntax, matched whole as node_exporter
+	 * does (^(?:re)$) */
+	char *systemd_unit_include; /* NULL: all */
+	char *systemd_unit_exclude; /* NULL: none */
+	bool systemd_restarts;      /* node_systemd_service_restart_total */
+	char *systemd_private_socket; /* tried before the system bus as root */
 
 	/* [rules] */
 	double rules_interval;     /* seconds between evaluations, 10 */

@@ -12,7 +12,7 @@ extern const struct collector collector_cgroup, collector_cpu,
 	collector_filesystem, collector_loadavg, collector_meminfo,
 	collector_netdev, collector_os, collector_pressure,
 	collector_process_groups, collector_stat,
-	collector_time, collector_uname;
+	collector_systemd, collector_time, collector_uname;
 
 /* Sorted by name: node_exporter's output and its collector log are too. */
 const struct collector *const hw_collectors[] = {
@@ -20,7 +20,8 @@ const struct collector *const hw_collectors[] = {
 	&collector_diskstats, &collector_docker,     &collector_filesystem,
 	&collector_loadavg,  &collector_meminfo,   &collector_netdev,
 	&collector_os,       &collector_pressure,  &collector_process_groups,
-	&collector_stat,     &collector_time,      &collector_uname,
+	&collector_stat,     &collector_systemd,   &collector_time,
+	&collector_uname,
 };
 
 const unsigned hw_collectors_count =
