@@ -8,11 +8,17 @@
 #include <stdio.h>
 
 #include "hostwatch/log.h"
+#include "hostwatch/netacl.h"
 #include "hostwatch/ruledef.h"
 
 #define HW_MAX_LISTEN 16
 #define HW_MAX_COLLECTORS 32
+/* Where `make install` puts it: $(sysconfdir), /etc for the packages. */
+#ifdef SYSCONFDIR
+#define HW_DEFAULT_CONFIG_FILE SYSCONFDIR "/hostwatch/hostwatch.conf"
+#else
 #define HW_DEFAULT_CONFIG_FILE "/etc/hostwatch/hostwatch.conf"
+#endif
 
 /* One [process NAME] section: a named group of processes. Every selector
  * given must match (as process-exporter's matchers combine); a process
@@ -113,6 +119,28 @@ struct hw_channel {
 	enum hw_starttls starttls;
 };
 
+/* [server] access control (src/config_access.c): names as Prometheus's
+ * exporter-toolkit web configuration spells them (min_version,
+ * client_auth_type). */
+enum hw_tls_version {
+	HW_TLS12, /* default, as Go's crypto/tls for servers */
+	HW_TLS13,
+};
+
+enum hw_client_auth {
+	HW_CLIENT_NONE,            /* NoClientCert (default) */
+	HW_CLIENT_REQUEST,         /* RequestClientCert: asked, not checked */
+	HW_CLIENT_REQUIRE_ANY,     /* RequireAnyClientCert: required, not checked */
+	HW_CLIENT_VERIFY_IF_GIVEN, /* VerifyClientCertIfGiven */
+	HW_CLIENT_REQUIRE_VERIFY,  /* RequireAndVerifyClientCert */
+};
+
+/* One [server] basic_auth_user line: a name and its bcrypt hash. */
+struct hw_basic_user {
+	char *name;
+	char *hash;
+};
+
 struct hw_config {
 	char *file; /* the file this was read from; NULL when none */
 
@@ -124,6 +152,20 @@ struct hw_config {
 	unsigned max_connections_per_ip; /* 16 */
 	unsigned connection_timeout;     /* seconds of inactivity, 10 */
 	bool systemd_socket;             /* take listeners from sd_listen_fds */
+	/* TLS: both files set, every listener speaks HTTPS only. Paths are
+	 * absolute; the files are checked at load, read again by the HTTP
+	 * server (and on SIGHUP). */
+	char *tls_cert_file;      /* PEM chain, the server's first */
+	char *tls_key_file;       /* PEM private key */
+	char *tls_client_ca_file; /* PEM CAs that client certificates must
+				   * chain to; NULL: none */
+	enum hw_tls_version tls_min_version;
+	enum hw_client_auth tls_client_auth;
+	struct hw_basic_user *basic_auth_users; /* none: no authentication */
+	size_t n_basic_auth_users;
+	struct hw_cidr *allow; /* client networks; none: everyone */
+	size_t n_allow;
+	bool secrets_in_file; /* basic_auth_user lines came from `file` */
 
 	/* [paths] */
 	char *procfs; /* "/proc" */
