@@ -62,7 +62,9 @@ void config_defaults(struct hw_config *cfg)
 	cfg->listen[0] = strdup(":9100");
 	cfg->n_listen = 1;
 	cfg->telemetry_path = strdup("/metrics");
-	cfg->max_connections = 64;
+	/* Enough that idle connections from many addresses (a slowloris)
+	 * cannot lock scrapers out; one address gets max_connections_per_ip. */
+	cfg->max_connections = 4096;
 	cfg->max_connections_per_ip = 16;
 	cfg->connection_timeout = 10;
 	cfg->procfs = strdup("/proc");
@@ -128,6 +130,7 @@ void config_free(struct hw_config *cfg)
 	rule_set_def_free(&cfg->rules);
 	config_procgroups_free(cfg);
 	config_notify_free(cfg);
+	config_access_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -153,6 +156,34 @@ static const struct opt opts[] = {
 	{"server", "systemd_socket", "web.systemd-socket", OPT_BOOL,
 	 F(systemd_socket), 0, 0,
 	 "Use systemd socket activation listeners instead of port listeners."},
+	/* Access control (config_access.c), as exporter-toolkit's web
+	 * configuration names it; node_exporter has no flags for these, so
+	 * the flags are ours. */
+	{"server", "tls_cert_file", "web.tls-cert-file", OPT_PATH,
+	 F(tls_cert_file), 0, 0,
+	 "PEM certificate (chain) for HTTPS; with --web.tls-key-file, every "
+	 "listener serves HTTPS only. Re-read on SIGHUP."},
+	{"server", "tls_key_file", "web.tls-key-file", OPT_PATH,
+	 F(tls_key_file), 0, 0,
+	 "PEM private key of --web.tls-cert-file. Re-read on SIGHUP."},
+	{"server", "tls_min_version", "web.tls-min-version", OPT_ACCESS,
+	 F(tls_min_version), 0, 0,
+	 "Oldest TLS version accepted: TLS12 or TLS13."},
+	{"server", "tls_client_ca_file", "web.tls-client-ca-file", OPT_PATH,
+	 F(tls_client_ca_file), 0, 0,
+	 "PEM CA certificates client certificates are verified against."},
+	{"server", "tls_client_auth", "web.tls-client-auth", OPT_ACCESS,
+	 F(tls_client_auth), 0, 0,
+	 "Client certificate policy: NoClientCert, RequestClientCert, "
+	 "RequireAnyClientCert, VerifyClientCertIfGiven or "
+	 "RequireAndVerifyClientCert."},
+	{"server", "basic_auth_user", "web.basic-auth-user", OPT_ACCESS,
+	 F(basic_auth_users), 0, 0,
+	 "A user allowed in by HTTP basic auth, \"NAME BCRYPT-HASH\" (as "
+	 "htpasswd -B makes). Repeatable."},
+	{"server", "allow", "web.allow", OPT_ACCESS, F(allow), 0, 0,
+	 "Client networks (CIDR, IPv4 and IPv6) allowed to connect, "
+	 "separated by commas; repeatable. Default: everyone."},
 	{"paths", "procfs", "path.procfs", OPT_PATH, F(procfs), 0, 0,
 	 "procfs mountpoint."},
 	{"paths", "sysfs", "path.sysfs", OPT_PATH, F(sysfs), 0, 0,
@@ -594,6 +625,8 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
 	case OPT_URL:
 	case OPT_BYTES:
 		return config_notify_apply(ld, o, v, why, whysize);
+	case OPT_ACCESS:
+		return config_access_apply(ld, o, from_flag, v, why, whysize);
 	case OPT_REGEX:
 		if (!*v) {
 			v = NULL; /* no filter */
@@ -725,6 +758,8 @@ int config_load(struct hw_config *cfg, struct hw_cli *cli, int argc,
 		rc = config_rules_finish(&ld);
 	if (rc == 0)
 		rc = config_notify_finish(&ld);
+	if (rc == 0)
+		rc = config_access_finish(&ld);
 out:
 	if (rc == -ENOMEM)
 		config_load_fail(&ld, "configuration: out of memory");

@@ -234,6 +234,9 @@ void config_usage(FILE *out)
 		case OPT_BYTES:
 			config_notify_show(o, &d, v, room);
 			break;
+		case OPT_ACCESS:
+			config_access_show(o, &d, v, room);
+			break;
 		case OPT_COLLECTOR:
 			for (unsigned c = 0; c < hw_collectors_count; c++) {
 				snprintf(flag, sizeof(flag), "--[no-]%s%s",

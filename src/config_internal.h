@@ -45,6 +45,8 @@ enum opt_type {
 	OPT_URL,       /* char *, an http:// or https:// URL */
 	OPT_BYTES,     /* unsigned long long, bytes with an optional KiB, MiB,
 			* GiB, KB, MB, GB suffix, [min, max] */
+	OPT_ACCESS,    /* [server] TLS version, client auth, basic auth
+			* users, allowed networks (config_access.c) */
 };
 
 struct opt {
@@ -62,7 +64,7 @@ struct opt {
 #define CONFIG_LABEL_KEYS_MAX (CONFIG_LABEL_KEYS * 129)
 
 /* Entries in the table; config.c checks this against the table itself. */
-#define CONFIG_N_OPTS 48
+#define CONFIG_N_OPTS 55
 
 /* The table, CONFIG_N_OPTS entries: one per setting, the collectors' entry
  * last. */
@@ -131,6 +133,9 @@ struct load {
 
 	/* The first address of each source replaces the list it inherits. */
 	bool listen_from_file, listen_from_flags;
+	/* Likewise basic_auth_user and allow: the first from flags replaces
+	 * the file's (config_access.c). */
+	bool users_from_flags, allow_from_flags;
 	signed char coll_file[HW_MAX_COLLECTORS], coll_flag[HW_MAX_COLLECTORS];
 	signed char dd_file, dd_flag;
 	struct origin origin[CONFIG_N_OPTS];
@@ -221,6 +226,21 @@ int config_opt_apply(struct load *ld, const struct opt *o, int ci,
  * first from flags, replace the list inherited so far. */
 int config_listen_apply(struct load *ld, bool from_flag, const char *v,
 			char *why, size_t whysize);
+
+/* ---- config_access.c ------------------------------------------------------ */
+
+/* An OPT_ACCESS value: checked and stored. 0, or -EINVAL with `why`;
+ * -ENOMEM. */
+int config_access_apply(struct load *ld, const struct opt *o, bool from_flag,
+			const char *v, char *why, size_t whysize);
+/* After the file and flags: the checks across keys, and the TLS files read
+ * and checked. 0 or -EINVAL (reported with FILE:LINE or the flag). */
+int config_access_finish(struct load *ld);
+/* An OPT_ACCESS option's default in `d`, for --help. */
+void config_access_show(const struct opt *o, const struct hw_config *d,
+			char *v, size_t room);
+/* What the [server] access settings hold. */
+void config_access_free(struct hw_config *cfg);
 
 /* ---- config_ini.c -------------------------------------------------------- */
 

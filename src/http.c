@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -20,7 +22,10 @@
 #include "hostwatch/engine.h"
 #include "hostwatch/notify.h"
 #include "hostwatch/http.h"
+#include "hostwatch/http_auth.h"
+#include "hostwatch/http_tls.h"
 #include "hostwatch/log.h"
+#include "hostwatch/netacl.h"
 #include "hostwatch/systemd.h"
 
 #define MAX_DAEMONS HW_MAX_LISTEN
@@ -46,6 +51,15 @@ struct hw_http {
 	char addresses[512];
 	/* Fixed at start like the listeners: [server] changes need a restart. */
 	char telemetry[256];
+	/* Access control. TLS (on or off, its minimum version) is fixed at
+	 * start; its files, the users and the allow-list follow reloads. The
+	 * users' checker is swapped under state_lock with the state. */
+	struct http_tls *tls; /* NULL: plain HTTP */
+	enum hw_tls_version tls_min_version;
+	struct http_auth *auth; /* NULL: no basic auth */
+	/* counters, __atomic: they outlive reloads */
+	uint64_t auth_failures[HTTP_AUTH_N_RESULTS];
+	uint64_t denied_allow_list;
 };
 
 static const char landing_page[] =
@@ -110,6 +124,53 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* 401 with the challenge RFC 7617 describes; the body is Go's
+ * http.StatusText, as exporter-toolkit sends. */
+static enum MHD_Result unauthorized(struct MHD_Connection *conn)
+{
+	static const char text[] = "Unauthorized\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				"Basic realm=\"hostwatch\"");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_UNAUTHORIZED, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* hostwatch_http_*: what the access checks refused, since start. */
+static void write_access_metrics(struct hw_http *h, struct sink *s)
+{
+	sink_family(s, "hostwatch_http_auth_failures_total",
+		    "HTTP requests refused by basic authentication, by reason.",
+		    HW_COUNTER);
+	for (int r = HTTP_AUTH_MISSING; r < HTTP_AUTH_N_RESULTS; r++) {
+		struct hw_label l = {"reason", http_auth_reason(r)};
+		sink_sample(s, &l, 1,
+			    (double)__atomic_load_n(&h->auth_failures[r],
+						    __ATOMIC_RELAXED));
+	}
+	sink_family(s, "hostwatch_http_auth_bcrypt_total",
+		    "bcrypt computations for basic authentication (the other "
+		    "checks were answered from the cache of recent credentials).",
+		    HW_COUNTER);
+	sink_sample(s, NULL, 0, (double)http_auth_bcrypt_count());
+	sink_family(s, "hostwatch_http_requests_denied_total",
+		    "Connections refused before any request was read: by the "
+		    "allow-list, or a client certificate that did not verify.",
+		    HW_COUNTER);
+	struct hw_label l = {"reason", "allow_list"};
+	sink_sample(s, &l, 1,
+		    (double)__atomic_load_n(&h->denied_allow_list,
+					    __ATOMIC_RELAXED));
+	l.value = "client_cert";
+	sink_sample(s, &l, 1, (double)http_tls_client_cert_failures(h->tls));
 }
 
 struct filter {
@@ -203,6 +264,7 @@ static enum MHD_Result serve_metrics(struct hw_http *h,
 		notifier_write_metrics(__atomic_load_n(&h->state->notifier,
 						       __ATOMIC_ACQUIRE),
 				       &w.sink);
+		write_access_metrics(h, &w.sink);
 	}
 	expo_finish(&w);
 	pthread_rwlock_unlock(&h->state_lock);
@@ -307,6 +369,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	if (*upload_data_size) {
 		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	/* exporter-toolkit protects every path, the landing page and the
+	 * health checks too, and says nothing else to a stranger. */
+	{
+		const char *authz = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+		/* h->auth changes with a reload, under the write lock */
+		pthread_rwlock_rdlock(&h->state_lock);
+		enum http_auth_result ar =
+			h->auth ? http_auth_check(h->auth, authz) : HTTP_AUTH_OK;
+		pthread_rwlock_unlock(&h->state_lock);
+		if (ar != HTTP_AUTH_OK) {
+			__atomic_add_fetch(&h->auth_failures[ar], 1,
+					   __ATOMIC_RELAXED);
+			log_debug("HTTP basic auth refused: %s",
+				  http_auth_reason(ar));
+			return unauthorized(conn);
+		}
 	}
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
 		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -456,17 +536,104 @@ static int bind_address(const char *addr)
 	return fd;
 }
 
+/* The allow-list, at accept: before TLS or any parsing, the cheapest gate
+ * there is. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr,
+				     socklen_t addrlen)
+{
+	struct hw_http *h = cls;
+	pthread_rwlock_rdlock(&h->state_lock);
+	const struct hw_config *cfg = &h->state->cfg;
+	bool ok = netacl_allows(cfg->allow, cfg->n_allow, addr, addrlen);
+	pthread_rwlock_unlock(&h->state_lock);
+	if (!ok) {
+		__atomic_add_fetch(&h->denied_allow_list, 1, __ATOMIC_RELAXED);
+		char host[INET6_ADDRSTRLEN] = "?";
+		if (addr->sa_family == AF_INET)
+			inet_ntop(AF_INET,
+				  &((const struct sockaddr_in *)addr)->sin_addr,
+				  host, sizeof(host));
+		else if (addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6,
+				  &((const struct sockaddr_in6 *)addr)->sin6_addr,
+				  host, sizeof(host));
+		log_debug("connection from %s refused: not in [server] allow",
+			  host);
+	}
+	return ok ? MHD_YES : MHD_NO;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *conn,
+			      void **socket_context,
+			      enum MHD_ConnectionNotificationCode code)
+{
+	struct hw_http *h = cls;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		http_tls_connection_started(h->tls, conn, socket_context);
+	else
+		http_tls_connection_closed(socket_context);
+}
+
+/* Each connection is a descriptor. systemd starts services with a soft
+ * RLIMIT_NOFILE of 1024 and a hard one of 524288 (systemd.exec(5)
+ * LimitNOFILE=, which asks services that need more to raise the soft limit
+ * themselves, as this does): raise it so max_connections can be reached,
+ * and say so when even the hard limit cannot hold them with a margin for
+ * the collectors' own descriptors (kept /proc files, sockets). The number
+ * of connections MHD accepts, clamped to what the limit holds. */
+#define FD_MARGIN 256
+static unsigned connection_limit(unsigned want)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return want;
+	rlim_t need = (rlim_t)want + FD_MARGIN;
+	if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= need)
+		return want;
+	unsigned fit = rl.rlim_cur > 2 * FD_MARGIN
+			       ? (unsigned)(rl.rlim_cur - FD_MARGIN)
+			       : (unsigned)(rl.rlim_cur / 2);
+	log_warn("max_connections %u lowered to %u: the open files limit is "
+		 "%llu (LimitNOFILE=)",
+		 want, fit, (unsigned long long)rl.rlim_cur);
+	return fit;
+}
+
+/* What one connection may buffer of a request (its line and headers):
+ * MHD's default, set here so that an upgrade of the library cannot move
+ * the limits the tests check (414 and 431 past it). */
+#define CONNECTION_MEMORY 32768
+
 static int start_daemon(struct hw_http *h, int fd, const struct hw_config *cfg)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls[] = {
+		{MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+		 (void *)(intptr_t)http_tls_cert_callback},
+		{MHD_OPTION_HTTPS_PRIORITIES, 0,
+		 (void *)http_tls_priorities(h->tls_min_version)},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify_connection, h},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	if (h->tls)
+		flags |= MHD_USE_TLS;
+	else
+		tls[0].option = MHD_OPTION_END;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, h, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		flags, 0, accept_policy, h, handle, h,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
+		connection_limit(cfg->max_connections),
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 		cfg->max_connections_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-		cfg->connection_timeout, MHD_OPTION_END);
+		cfg->connection_timeout, MHD_OPTION_ARRAY, tls, MHD_OPTION_END);
 	if (!d) {
 		log_error("could not start the HTTP server");
 		return -EIO;
@@ -478,7 +645,75 @@ static int start_daemon(struct hw_http *h, int fd, const struct hw_config *cfg)
 	snprintf(h->addresses + used, sizeof(h->addresses) - used, "%s%s",
 		 used ? " " : "", where);
 	log_info("Listening on address=%s", where);
+	/* exporter-toolkit's line (web/tls_config.go) */
+	log_info("TLS is %s. http2=false address=%s",
+		 h->tls ? "enabled" : "disabled", where);
 	return 0;
+}
+
+/* Secrets (basic_auth_user hashes) in a configuration file every user may
+ * read: worth a line at start and reload, not a refusal. */
+static void warn_secrets(const struct hw_config *cfg)
+{
+	struct stat st;
+	if (cfg->file && cfg->secrets_in_file && stat(cfg->file, &st) == 0 &&
+	    (st.st_mode & S_IROTH))
+		log_warn("%s holds basic_auth_user password hashes and is "
+			 "readable by every user: run chmod 640 %s and chown "
+			 "root:hostwatch %s",
+			 cfg->file, cfg->file, cfg->file);
+	if (cfg->n_basic_auth_users && !http_tls_wanted(cfg))
+		log_warn("basic_auth_user without TLS: passwords cross the "
+			 "network in clear text; set tls_cert_file and "
+			 "tls_key_file");
+}
+
+static int access_start(struct hw_http *h, const struct hw_config *cfg)
+{
+	char why[600];
+	int rc;
+	warn_secrets(cfg);
+	h->tls_min_version = cfg->tls_min_version;
+	if (http_tls_wanted(cfg) &&
+	    (rc = http_tls_new(&h->tls, cfg, why, sizeof(why))) < 0) {
+		log_error("%s", rc == -ENOMEM ? "TLS: out of memory" : why);
+		return rc;
+	}
+	rc = http_auth_new(&h->auth, cfg->basic_auth_users,
+			   cfg->n_basic_auth_users);
+	if (rc < 0)
+		log_error("basic auth: %s", strerror(-rc));
+	return rc;
+}
+
+/* A reload: the TLS files read again and the users replaced. What the
+ * listeners were started with (TLS or not, the minimum version) stays. */
+static void access_reload(struct hw_http *h, const struct hw_config *cfg)
+{
+	char why[600];
+	warn_secrets(cfg);
+	if (!h->tls != !http_tls_wanted(cfg))
+		log_warn("[server] %s TLS: that takes a restart",
+			 h->tls ? "tls_cert_file unset disables"
+				: "tls_cert_file set enables");
+	else if (h->tls && h->tls_min_version != cfg->tls_min_version)
+		log_warn("[server] tls_min_version changed: that takes a "
+			 "restart");
+	if (h->tls && http_tls_wanted(cfg)) {
+		int rc = http_tls_reload(h->tls, cfg, why, sizeof(why));
+		if (rc < 0)
+			log_error("TLS files not reloaded, the previous ones "
+				  "stay in use: %s",
+				  rc == -ENOMEM ? "out of memory" : why);
+	}
+	struct http_auth *a;
+	if (http_auth_new(&a, cfg->basic_auth_users,
+			  cfg->n_basic_auth_users) < 0) {
+		log_error("basic auth: out of memory; the previous users stay");
+		return;
+	}
+	http_auth_free(h->auth);
+	h->auth = a;
 }
 
 int http_start(struct hw_http **out, struct hw_state *state)
@@ -494,7 +729,9 @@ int http_start(struct hw_http **out, struct hw_state *state)
 	h->state = state;
 	snprintf(h->telemetry, sizeof(h->telemetry), "%s", cfg->telemetry_path);
 
-	int rc = 0;
+	int rc = access_start(h, cfg);
+	if (rc < 0)
+		goto fail;
 	int n = systemd_listen_fds();
 	if (n < 0) {
 		log_error("socket activation: %s", strerror(-n));
@@ -545,6 +782,7 @@ struct hw_state *http_swap_state(struct hw_http *h, struct hw_state *state)
 	pthread_rwlock_wrlock(&h->state_lock);
 	struct hw_state *old = h->state;
 	h->state = state;
+	access_reload(h, &state->cfg);
 	pthread_rwlock_unlock(&h->state_lock);
 	return old;
 }
@@ -572,6 +810,9 @@ void http_stop(struct hw_http *h)
 		if (fd >= 0)
 			close(fd);
 	}
+	/* every connection has closed with its daemon */
+	http_tls_free(h->tls);
+	http_auth_free(h->auth);
 	for (unsigned i = 0; i < POOL_SIZE; i++)
 		buf_free(&h->pool[i].buf);
 	pthread_mutex_destroy(&h->pool_lock);

@@ -54,6 +54,15 @@ else
 	tail -n 40 build/distcheck.log; echo "distcheck: FAILED"
 	failed=$((failed + 1)); rc=1
 fi
+# Every parser under libFuzzer (clang, ASan, UBSan), 30 s per target from
+# the committed corpora (fuzz/): a crash, leak or UB fails the run.
+echo "== fuzzing: tools/fuzz.sh 30 =="
+if tools/fuzz.sh 30 >build/fuzz.log 2>&1; then
+	echo "fuzz: ok"; passed=$((passed + 1))
+else
+	tail -n 40 build/fuzz.log; echo "fuzz: FAILED"
+	failed=$((failed + 1)); rc=1
+fi
 echo "== again with ASan and UBSan (integration daemons included) =="
 export HW_VALGRIND=no HW_ONCE_TESTS=no
 suite build-asan --enable-werror --enable-sanitizers CFLAGS="-O1 -g" || rc=1

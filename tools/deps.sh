@@ -4,13 +4,13 @@
 set -eu
 BUILD="build-essential autoconf automake autoconf-archive pkg-config
 libmicrohttpd-dev libsystemd-dev libinih-dev zlib1g-dev libdeflate-dev libcgroup-dev
-libcurl4-openssl-dev libjansson-dev libyaml-dev"
+libcurl4-openssl-dev libjansson-dev libyaml-dev libgnutls28-dev libcrypt-dev"
 TEST="check valgrind curl python3 python3-prometheus-client
 prometheus prometheus-node-exporter systemd bindfs fuse3 procps
 docker.io busybox-static iproute2 podman libcurl3-gnutls
 prometheus-alertmanager python3-aiosmtpd openssl
 dbus debootstrap debhelper dpkg-dev lintian rpm mandoc strace bsdextrautils
-groff-base man-db"
+groff-base man-db apache2-utils wrk faketime clang libclang-rt-14-dev"
 missing=""
 for p in $BUILD $TEST; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
@@ -37,3 +37,10 @@ fi
 # --nodeps of the spec); mandoc, groff-base, man-db, bsdextrautils (col)
 # to lint and render the man pages; strace (the unit's system call filter
 # is checked against what the daemon really calls).
+# Issue 8: libgnutls28-dev (the certificate callback and client-certificate
+# checks call GnuTLS directly) and libcrypt-dev (libxcrypt's crypt_rn for
+# bcrypt); apache2-utils (htpasswd -B makes the tests' bcrypt hashes, as an
+# operator would).
+# wrk (the 64-connection load test), faketime (the daemon's wall clock made
+# to jump, LD_PRELOAD), clang and libclang-rt-14-dev (libFuzzer's runtime:
+# tools/fuzz.sh).

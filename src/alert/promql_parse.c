@@ -192,7 +192,14 @@ static int label_name(struct pq_parser *p, const char *ctx, char **out)
 	*out = strndup(p->lx.in + TOK.pos, TOK.len);
 	if (!*out)
 		return -ENOMEM;
-	return next(p);
+	/* A lexer error in the next token (found by fuzz/fuzz_promql): the
+	 * caller has not counted the name yet, so it is ours to free. */
+	int r = next(p);
+	if (r < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /* ( a, b, ) after by/without/on/ignoring. */
@@ -472,6 +479,21 @@ out:
 	return r;
 }
 
+/* Hand out n once the token after it is read: when that fails (an invalid
+ * byte right after a number, "2\xdd", found by fuzz/fuzz_promql) the
+ * caller gets nothing and n is freed here, not leaked. */
+static int primary_done(struct pq_parser *p, struct promql_node *n,
+			struct promql_node **out)
+{
+	int r = next(p);
+	if (r < 0) {
+		promql_free(n);
+		return r;
+	}
+	*out = n;
+	return 0;
+}
+
 static int parse_primary(struct pq_parser *p, struct promql_node **out)
 {
 	struct promql_node *n;
@@ -483,16 +505,14 @@ static int parse_primary(struct pq_parser *p, struct promql_node **out)
 			return -ENOMEM;
 		n->type = PROMQL_TYPE_SCALAR;
 		n->u.number = TOK.num;
-		*out = n;
-		return next(p);
+		return primary_done(p, n, out);
 	case T_STRING:
 		if (!(n = node_new(PROMQL_STRING, pos)))
 			return -ENOMEM;
 		n->type = PROMQL_TYPE_STRING;
 		n->u.string = TOK.str;
 		TOK.str = NULL;
-		*out = n;
-		return next(p);
+		return primary_done(p, n, out);
 	case T_LPAREN:
 		if ((r = next(p)) < 0 || (r = parse_expr(p, 0, &n)) < 0)
 			return r;
@@ -509,8 +529,7 @@ static int parse_primary(struct pq_parser *p, struct promql_node **out)
 		}
 		pn->type = n->type;
 		pn->u.paren = n;
-		*out = pn;
-		return next(p);
+		return primary_done(p, pn, out);
 	case T_LBRACE:
 		return parse_selector(p, NULL, pos, out);
 	case T_IDENT:
@@ -528,8 +547,7 @@ static int parse_primary(struct pq_parser *p, struct promql_node **out)
 			return -ENOMEM;
 		n->type = PROMQL_TYPE_SCALAR;
 		n->u.number = is_kw(p, "inf") ? INFINITY : NAN;
-		*out = n;
-		return next(p);
+		return primary_done(p, n, out);
 	}
 	if (KW_INDEX(p, pq_keywords) >= 0)
 		return unexpected(p, "");

@@ -125,6 +125,6 @@ expect_eq "recommends what hostwatch dlopen()s" "libcgroup$isa libcurl$isa syste
 	"$(q --recommends | sort | xargs)"
 srpm=$(ls "$TMP"/out/hostwatch-"$upstream"-1.src.rpm)
 expect_eq "the source RPM's BuildRequires are the pkgconfig() names" \
-	"pkgconfig(inih) pkgconfig(jansson) pkgconfig(libcgroup) pkgconfig(libcurl) pkgconfig(libdeflate) pkgconfig(libmicrohttpd) pkgconfig(libsystemd) pkgconfig(systemd) pkgconfig(yaml-0.1) pkgconfig(zlib)" \
+	"pkgconfig(gnutls) pkgconfig(inih) pkgconfig(jansson) pkgconfig(libcgroup) pkgconfig(libcrypt) pkgconfig(libcurl) pkgconfig(libdeflate) pkgconfig(libmicrohttpd) pkgconfig(libsystemd) pkgconfig(systemd) pkgconfig(yaml-0.1) pkgconfig(zlib)" \
 	"$(rpm -qp --requires "$srpm" 2>/dev/null | grep '^pkgconfig(' | sort | xargs)"
 finish

@@ -42,7 +42,7 @@ static void assert_defaults(const struct hw_config *c)
 	ck_assert_uint_eq(c->n_listen, 1);
 	ck_assert_str_eq(c->listen[0], ":9100");
 	ck_assert_str_eq(c->telemetry_path, "/metrics");
-	ck_assert_uint_eq(c->max_connections, 64);
+	ck_assert_uint_eq(c->max_connections, 4096);
 	ck_assert_uint_eq(c->max_connections_per_ip, 16);
 	ck_assert_uint_eq(c->connection_timeout, 10);
 	ck_assert(!c->systemd_socket);
@@ -571,7 +571,7 @@ START_TEST(test_usage)
 	ck_assert_ptr_nonnull(strstr(text, "usage: hostwatch [<flags>]"));
 	ck_assert_ptr_nonnull(strstr(text, "--web.listen-address=:9100 ..."));
 	ck_assert_ptr_nonnull(strstr(text, "--web.telemetry-path=\"/metrics\""));
-	ck_assert_ptr_nonnull(strstr(text, "--web.max-connections=64 "));
+	ck_assert_ptr_nonnull(strstr(text, "--web.max-connections=4096 "));
 	ck_assert_ptr_nonnull(strstr(text, "--web.connection-timeout=10s "));
 	ck_assert_ptr_nonnull(strstr(text, "--log.level=info "));
 	ck_assert_ptr_nonnull(strstr(text, "--collector.filesystem.mount-timeout=5s\n"));

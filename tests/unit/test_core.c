@@ -283,6 +283,22 @@ START_TEST(test_regex)
 	ck_assert_int_eq(hw_regex_compile(&r, "(?i)abc", err, sizeof(err)), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "(?"));
 	ck_assert_int_eq(hw_regex_compile(&r, "[abc", err, sizeof(err)), -EINVAL);
+	/* Stacked repetition and counts over 1000, which Go's regexp refuses
+	 * and glibc would expand exponentially (found by fuzz/fuzz_promql). */
+	ck_assert_int_eq(hw_regex_compile(&r, "a++", err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "nested repetition"));
+	ck_assert_int_eq(hw_regex_compile(&r, "a{2}{3}", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(hw_regex_compile(&r, "a*{2}", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(hw_regex_compile(&r, "a{1001}", err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "1000"));
+	/* lazy quantifiers and a literal '{' stay valid, as in RE2 */
+	ck_assert_int_eq(hw_regex_compile(&r, "^a+?b{2,1000}$", err, sizeof(err)), 0);
+	ck_assert(hw_regex_match(&r, "aabb"));
+	ck_assert(!hw_regex_match(&r, "aab"));
+	hw_regex_free(&r);
+	ck_assert_int_eq(hw_regex_compile(&r, "^x{y$", err, sizeof(err)), 0);
+	ck_assert(hw_regex_match(&r, "x{y"));
+	hw_regex_free(&r);
 }
 END_TEST
 

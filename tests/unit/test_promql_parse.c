@@ -157,6 +157,10 @@ static const struct invalid {
 	const char *msg;
 } invalid[] = {
 	{"", 1, "no expression found"},
+	/* a lexer error right after a token: nothing leaks (valgrind; found
+	 * by fuzz/fuzz_promql) */
+	{"2\xdd", 2, "unexpected character: 0xdd"},
+	{"sum by (a\xdd) (x)", 10, "unexpected character: 0xdd"},
 	{"   ", 4, "no expression found"},
 	{"1 +", 4, "unexpected end of input"},
 	{"foo bar", 5, "unexpected identifier \"bar\""},
