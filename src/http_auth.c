@@ -12,7 +12,7 @@
 #include <sys/random.h>
 
 #include "hostwatch/http_auth.h"
-#include "hostwatch/notify_body.h" /* sha256() */
+#include "hostwatch/notify_body.h" /* sha256(), base64_decode() */
 
 /* An Authorization header longer than this is malformed: 255 bytes of user
  * and password are plenty, base64 makes 4 of every 3. */
@@ -151,55 +151,6 @@ void http_auth_free(struct http_auth *a)
 	free(a);
 }
 
-/* RFC 4648 base64 with padding, as Go's base64.StdEncoding that
- * net/http.Request.BasicAuth uses. -1 on anything else. */
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static long b64_decode(const char *s, size_t len, unsigned char *dst,
-		       size_t size)
-{
-	if (len % 4)
-		return -1;
-	size_t o = 0;
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-		int pad = 0;
-		for (int j = 0; j < 4; j++) {
-			unsigned char c = (unsigned char)s[i + j];
-			if (c == '=' && i + 4 == len && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad || (v[j] = b64_value(c)) < 0)
-				return -1;
-		}
-		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
-			     (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		if (o + 3 - (size_t)pad > size)
-			return -1;
-		dst[o++] = (unsigned char)(w >> 16);
-		if (pad < 2)
-			dst[o++] = (unsigned char)(w >> 8);
-		if (pad < 1)
-			dst[o++] = (unsigned char)w;
-	}
-	return (long)o;
-}
-
 /* 1 and *ok set when the key is cached. */
 static int cache_get(struct http_auth *a, const unsigned char *key, bool *ok)
 {
@@ -263,7 +214,9 @@ enum http_auth_result http_auth_check(struct http_auth *a,
 	if (bl > MAX_CREDENTIALS)
 		return HTTP_AUTH_MALFORMED;
 	unsigned char cred[MAX_CREDENTIALS];
-	long n = b64_decode(b, bl, cred, sizeof(cred) - 1);
+	/* RFC 4648 with padding, strict, as Go's base64.StdEncoding that
+	 * net/http.Request.BasicAuth uses (the header value ends in NUL). */
+	int n = base64_decode(b, cred, sizeof(cred) - 1);
 	if (n < 0)
 		return HTTP_AUTH_MALFORMED;
 	cred[n] = '\0';

@@ -40,7 +40,7 @@ static struct hw_labels *labels(const char *name, const char *severity,
 	return labels_new(p, extra ? sizeof(p) / sizeof(p[0]) : 4);
 }
 
-static int send(const char *name, const char *severity, const char *instance,
+static int send_alert(const char *name, const char *severity, const char *instance,
 		bool extra, enum journal_kind kind, double value)
 {
 	struct rule_kv ann[] = {
@@ -115,12 +115,12 @@ int main(int argc, char **argv)
 	if (argc > 2)
 		journal_set_socket(argv[2]);
 	int bad = 0;
-	bad += send(n, "warning", "web1", true, JOURNAL_FIRING, 93.2) != 0;
-	bad += send(n, "warning", "web1", true, JOURNAL_REPEAT, 95) != 0;
-	bad += send(n, "warning", "web1", true, JOURNAL_RESOLVED, 95) != 0;
-	bad += send(n, "Critical", "db1", false, JOURNAL_FIRING, 99.5) != 0;
-	bad += send(n, "info", "cache1", false, JOURNAL_FIRING, 81) != 0;
-	bad += send(n, "", "misc1", false, JOURNAL_FIRING, 1e6) != 0;
+	bad += send_alert(n, "warning", "web1", true, JOURNAL_FIRING, 93.2) != 0;
+	bad += send_alert(n, "warning", "web1", true, JOURNAL_REPEAT, 95) != 0;
+	bad += send_alert(n, "warning", "web1", true, JOURNAL_RESOLVED, 95) != 0;
+	bad += send_alert(n, "Critical", "db1", false, JOURNAL_FIRING, 99.5) != 0;
+	bad += send_alert(n, "info", "cache1", false, JOURNAL_FIRING, 81) != 0;
+	bad += send_alert(n, "", "misc1", false, JOURNAL_FIRING, 1e6) != 0;
 	char msg[256];
 	snprintf(msg, sizeof(msg), "%s test event", n);
 	bad += journal_event(3, msg) != 0;
