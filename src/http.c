@@ -264,7 +264,10 @@ static enum MHD_Result serve_metrics(struct hw_http *h,
 		notifier_write_metrics(__atomic_load_n(&h->state->notifier,
 						       __ATOMIC_ACQUIRE),
 				       &w.sink);
-		write_access_metrics(h, &w.sink);
+		/* Only where access control is configured: a plain
+		 * exporter publishes nothing node_exporter does not. */
+		if (h->tls || h->auth || h->state->cfg.n_allow)
+			write_access_metrics(h, &w.sink);
 	}
 	expo_finish(&w);
 	pthread_rwlock_unlock(&h->state_lock);

@@ -41,7 +41,14 @@ suite() {
 	make -C "$dir" -j"$(nproc)" check VERBOSE=1
 }
 
+# The tests that load the whole machine run alone, after the others
+# (tests/integration/robust_lib.sh, heavy_alone).
+HEAVY_TESTS="tests/integration/load_wrk.sh tests/integration/load_slowloris.sh tests/integration/load_cgroups_rules.sh"
+export HW_HEAVY=later
 suite build --enable-werror || rc=1
+unset HW_HEAVY
+echo "== the load tests, alone =="
+make -C build check TESTS="$HEAVY_TESTS" VERBOSE=1 || rc=1
 count build
 # The tarball: it holds everything, builds out of tree from a read-only
 # source, installs (units, sysusers, tmpfiles and catalog redirected under

@@ -11,7 +11,7 @@
 #   over the same daemon without the rule within 20,000 x (ring + 1 KiB).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/robust_lib.sh"
-once_only
+heavy_alone
 GEN="$top_srcdir/bench/gen_cgroup_tree.py"
 FX="$top_srcdir/tests/fixtures/cgroup-v2"
 T="$TMP/cg"

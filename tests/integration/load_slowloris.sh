@@ -14,7 +14,7 @@
 #    earlier 64 the listener was full and the new client waited).
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/robust_lib.sh"
-once_only
+heavy_alone
 ulimit -n 8192 || skip "cannot raise RLIMIT_NOFILE to 8192"
 SL="$top_srcdir/tests/integration/slowloris.py"
 TIMEOUT=5 # --web.connection-timeout, seconds: short, to bound the test (the

@@ -7,7 +7,7 @@
 # defence) is raised to 64 for this one client; the total to 128.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/robust_lib.sh"
-once_only
+heavy_alone
 command -v wrk >/dev/null || { echo "wrk is not installed (Debian package wrk)"; exit 99; }
 DURATION=${HW_WRK_DURATION:-60}
 

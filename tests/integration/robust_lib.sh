@@ -10,6 +10,16 @@ once_only() {
 	return 0
 }
 
+# heavy_alone: these tests load the whole machine (wrk on both cores,
+# 2,000 connections, a tree of 10,000 cgroups); beside them under make -j
+# the timing-sensitive tests starve. tools/check.sh therefore runs them on
+# their own after the parallel suite: HW_HEAVY=later skips them inside it.
+heavy_alone() {
+	once_only
+	[ "${HW_HEAVY:-}" = later ] && { echo "SKIP: runs alone after the parallel suite (tools/check.sh)"; exit 77; }
+	return 0
+}
+
 # rss_kb PID: its VmRSS in kB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 
