@@ -41,9 +41,9 @@ suite() {
 	make -C "$dir" -j"$(nproc)" check VERBOSE=1
 }
 
-# The tests that load the whole machine run alone, after the others
-# (tests/integration/robust_lib.sh, heavy_alone).
-HEAVY_TESTS="tests/integration/load_wrk.sh tests/integration/load_slowloris.sh tests/integration/load_cgroups_rules.sh"
+# The tests that load the whole machine, and docker.sh, which starves
+# beside them, run alone after the others (robust_lib.sh, heavy_alone).
+HEAVY_TESTS="tests/integration/docker.sh tests/integration/load_wrk.sh tests/integration/load_slowloris.sh tests/integration/load_cgroups_rules.sh"
 export HW_HEAVY=later
 suite build --enable-werror || rc=1
 unset HW_HEAVY
