@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "hostwatch/curl_lib.h"
+#include "hostwatch/dlib.h"
 
 /* The sonames tried, in order: the GnuTLS build shares the TLS library
  * libmicrohttpd already maps; the OpenSSL one is the fallback. */
@@ -22,8 +23,9 @@ static pthread_once_t cf_once = PTHREAD_ONCE_INIT;
 
 /* Resolve every function of f from lib; the name of the first missing
  * one, or NULL. */
-static const char *curl_resolve(void *lib, struct curl_fns *f)
+static const char *curl_resolve(void *lib, void *fns)
 {
+	struct curl_fns *f = fns;
 #define CURL_SYM(field, name)                                                  \
 	do {                                                                   \
 		if (!(*(void **)&f->field = dlsym(lib, name)))                 \
@@ -54,21 +56,11 @@ static const char *curl_resolve(void *lib, struct curl_fns *f)
 int curl_lib_load(struct curl_fns *f, const char *const *names, char *why,
 		  size_t whylen)
 {
-	void *lib = NULL;
-	const char *soname = NULL;
-	for (size_t i = 0; names[i] && !lib; i++)
-		lib = dlopen(soname = names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, whylen, "%s", CURL_MISSING);
-		return -ENOSYS;
-	}
-	const char *missing = curl_resolve(lib, f);
-	if (missing) {
-		snprintf(why, whylen, "%s lacks %s: libcurl >= 7.68 needed",
-			 soname, missing);
-		dlclose(lib);
-		return -ENOSYS;
-	}
+	const char *soname;
+	int rc = dlib_load(names, curl_resolve, f, CURL_MISSING,
+			   "libcurl >= 7.68 needed", &soname, why, whylen);
+	if (rc < 0)
+		return rc;
 	/* Thread-safe only since 7.84, hence the pthread_once around us. */
 	CURLcode cc = f->global_init(CURL_GLOBAL_DEFAULT);
 	if (cc != CURLE_OK) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "hostwatch/dlib.h"
 #include "sdbus_lib.h"
 
 /* Not const: the unit tests, which #include this file, point it at a name
@@ -23,8 +24,9 @@ static bool sf_tried;
 
 /* Resolve every function of f from lib; the name of the first missing
  * one, or NULL. */
-static const char *sdbus_resolve(void *lib, struct sdbus_fns *f)
+static const char *sdbus_resolve(void *lib, void *fns)
 {
+	struct sdbus_fns *f = fns;
 #define SDBUS_SYM(field, name)                                                 \
 	do {                                                                   \
 		if (!(*(void **)&f->field = dlsym(lib, name)))                 \
@@ -55,22 +57,8 @@ static const char *sdbus_resolve(void *lib, struct sdbus_fns *f)
 int sdbus_lib_load(struct sdbus_fns *f, const char *const *names, char *why,
 		   size_t whylen)
 {
-	void *lib = NULL;
-	const char *soname = NULL;
-	for (size_t i = 0; names[i] && !lib; i++)
-		lib = dlopen(soname = names[i], RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		snprintf(why, whylen, "%s", SDBUS_MISSING);
-		return -ENOSYS;
-	}
-	const char *missing = sdbus_resolve(lib, f);
-	if (missing) {
-		snprintf(why, whylen, "%s lacks %s: systemd >= 237 needed",
-			 soname, missing);
-		dlclose(lib);
-		return -ENOSYS;
-	}
-	return 0;
+	return dlib_load(names, sdbus_resolve, f, SDBUS_MISSING,
+			 "systemd >= 237 needed", NULL, why, whylen);
 }
 
 int sdbus_lib_ready(char *why, size_t whylen)
