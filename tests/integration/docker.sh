@@ -54,7 +54,10 @@ dk_run mem -m 64m "$DK_IMAGE" sh -c 'x=$(head -c 20000000 /dev/zero | tr "\0" a)
 dk_run busy --cpus 0.2 "$DK_IMAGE" sh -c 'while :; do :; done'
 
 # ---- labels and the container_* families -------------------------------------
-scrape
+# The events are followed in order, each change inspected (a die waits for
+# the state to settle): once the last container is known, all are.
+poll "the last container started is known and running" 1 30 \
+	"hostwatch_container_state{$(L busy),state=\"running\"}"
 expect_eq "docker collector succeeds" 1 "$(val 'node_scrape_collector_success{collector="docker"}')"
 expect_eq "cgroup collector succeeds" 1 "$(val 'node_scrape_collector_success{collector="cgroup"}')"
 WEB_ID=$(dk inspect -f '{{.Id}}' web2)
@@ -133,7 +136,18 @@ expect_eq "docker start: Docker's RestartCount 0" 0 "$(val "hostwatch_container_
 poll "docker start: running" 1 5 "hostwatch_container_state{$WL,state=\"running\"}"
 
 # ---- OOM ------------------------------------------------------------------------
-dk_wait oom '{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}}' 'exited true 137' 20
+# Docker 20.10 on cgroup v2 sets OOMKilled from containerd's oom event,
+# which can lose the race with the exit: it then reads "exited false 137"
+# although the kernel's oom_kill says otherwise. hostwatch follows Docker's
+# word, so a run Docker got wrong proves nothing; run it again (twice at most).
+for try in 1 2 3; do
+	dk_wait oom '{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}}' 'exited true 137' 20 && break
+	[ "$try" = 3 ] && break
+	echo "# Docker missed the OOM kill (try $try); the container runs again"
+	dk rm -f oom >/dev/null
+	dk_run oom -m 8m --memory-swap 8m "$DK_IMAGE" \
+		sh -c 'x=$(head -c 50000000 /dev/zero | tr "\0" a); echo survived'
+done
 poll "OOM: oom_killed_total 1" 1 10 "hostwatch_container_oom_killed_total{$(L oom)}"
 expect_eq "OOM: last exit code 137" 137 "$(val "hostwatch_container_last_exit_code{$(L oom)}")"
 expect_eq "OOM: exited" 1 "$(val "hostwatch_container_state{$(L oom),state=\"exited\"}")"
