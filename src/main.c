@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "hostwatch/collector.h"
+#include "hostwatch/clock.h"
 #include "hostwatch/config.h"
 #include "hostwatch/engine.h"
 #include "hostwatch/gzip.h"
@@ -75,13 +76,6 @@ static void state_free(struct hw_state *st)
 	scraper_fini(&st->scraper);
 	config_free(&st->cfg);
 	free(st);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool same_server(const struct hw_config *a, const struct hw_config *b)
@@ -152,7 +146,7 @@ static void reload(struct hw_http *http, struct hw_state **current, int argc,
 	 * history go to the new engine */
 	engine_adopt(fresh->engine, old->engine);
 	if (fresh->engine && !old->engine)
-		engine_restore(fresh->engine, now_ms());
+		engine_restore(fresh->engine, clock_engine_ms());
 	state_free(old);
 	start_notifier(fresh);
 	log_info("configuration reloaded");
@@ -234,7 +228,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 	int efd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
 	if (efd < 0)
 		log_error("timerfd: %s: rules are not evaluated", strerror(errno));
-	engine_restore(state->engine, now_ms());
+	engine_restore(state->engine, clock_engine_ms());
 	start_notifier(state);
 	if (efd >= 0)
 		arm_tick(efd, state->engine);
@@ -254,7 +248,7 @@ static int run(struct hw_state *state, int argc, char **argv)
 			uint64_t ticks;
 			if (read(efd, &ticks, sizeof(ticks)) > 0)
 				engine_tick(state->engine, &state->scraper,
-					    now_ms());
+					    clock_engine_ms());
 		}
 		if (tfd >= 0 && (pfd[2].revents & POLLIN)) {
 			uint64_t ticks;

@@ -38,6 +38,7 @@ struct eval_result {
 
 struct eval_opts {
 	int64_t lookback_ms; /* 0: EVAL_LOOKBACK_MS */
+	int64_t wall_offset_ms; /* time() is t + this (clock.h) */
 };
 
 /* Evaluate `expr` at time t (ms). 0 and *out filled (free with

@@ -97,6 +97,11 @@ struct rules_config {
 	int64_t default_interval_ms; /* for groups without interval; 0: 1m */
 	rules_notify_fn notify;	     /* may be NULL */
 	void *notify_ctx;
+	/* How far the wall clock is from the evaluation times (clock.h's
+	 * clock_wall_offset_ms), for what PromQL sees of the wall clock:
+	 * time() and ALERTS_FOR_STATE. NULL: evaluation times are wall
+	 * times (the rule unit tests). */
+	int64_t (*wall_offset_ms)(void);
 };
 
 struct rules_manager;

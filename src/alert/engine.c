@@ -12,6 +12,7 @@
 
 #include "hostwatch/engine.h"
 #include "hostwatch/notify.h"
+#include "hostwatch/clock.h"
 #include "hostwatch/eval.h"
 #include "hostwatch/log.h"
 #include "hostwatch/store.h"
@@ -116,6 +117,7 @@ int engine_new(struct hw_engine **out, struct hw_config *cfg)
 		.default_interval_ms = (int64_t)(cfg->rules_interval * 1000 + 0.5),
 		.notify = engine_on_change,
 		.notify_ctx = e,
+		.wall_offset_ms = clock_wall_offset_ms,
 	};
 	if (rules_new(&e->rules, &cfg->rules, &rc) < 0)
 		goto nomem;

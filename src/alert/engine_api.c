@@ -13,19 +13,21 @@
 #include <string.h>
 #include <time.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/engine.h"
 #include "hostwatch/gotime.h"
 #include "hostwatch/template.h"
 
 #include "engine_internal.h"
 
-/* time.Time's JSON; Go's zero time for "never". */
+/* time.Time's JSON, on the wall clock (clock.h); Go's zero time for
+ * "never". */
 static json_t *json_time(int64_t ms)
 {
 	char buf[GOTIME_LEN];
 	if (ms == RULES_TIME_UNSET)
 		return json_string(GOTIME_ZERO);
-	gotime_format(ms, buf, sizeof(buf));
+	gotime_format(clock_to_wall(ms), buf, sizeof(buf));
 	return json_string(buf);
 }
 

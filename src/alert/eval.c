@@ -319,6 +319,7 @@ int eval_instant(const struct promql_node *expr, struct hw_store *st,
 	struct ev_ctx c = {
 		.st = st,
 		.t = t,
+		.wall_offset = opts ? opts->wall_offset_ms : 0,
 		.lookback = opts && opts->lookback_ms ? opts->lookback_ms
 						      : EVAL_LOOKBACK_MS,
 		.err = err,

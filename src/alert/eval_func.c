@@ -400,7 +400,7 @@ int ev_call(struct ev_ctx *c, const struct promql_node *n, struct ev_val *out)
 	out->type = n->type;
 	switch (n->u.call.func) {
 	case PROMQL_FN_TIME:
-		out->scalar = (double)c->t / 1000;
+		out->scalar = (double)(c->t + c->wall_offset) / 1000;
 		return 0;
 	case PROMQL_FN_ABSENT: {
 		int r = ev_eval(c, n->u.call.args[0], out);

@@ -33,6 +33,7 @@ struct ev_val {
 struct ev_ctx {
 	struct hw_store *st;
 	int64_t t;
+	int64_t wall_offset; /* eval_opts.wall_offset_ms */
 	int64_t lookback;
 	char *err;
 	size_t errsize;

@@ -155,6 +155,8 @@ int rules_query(struct rules_rule *r, const struct promql_node *expr, int64_t t,
 		struct eval_result *res)
 {
 	struct eval_opts opts = {.lookback_ms = r->m->cfg.lookback_ms};
+	if (r->m->cfg.wall_offset_ms)
+		opts.wall_offset_ms = r->m->cfg.wall_offset_ms();
 	int rc = eval_instant(expr, r->m->cfg.store, t, &opts, res, r->err,
 			      sizeof(r->err));
 	if (rc == -ENOMEM)

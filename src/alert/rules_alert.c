@@ -236,9 +236,13 @@ static int emit(const struct rules_rule *r, const struct rules_alert *a,
 	out[*n].labels = series_labels(r, a, "ALERTS_FOR_STATE", NULL);
 	if (!out[*n].labels)
 		return -ENOMEM;
-	/* float64(a.ActiveAt.Unix()): whole seconds, rounded down. */
-	int64_t s = a->active_at / 1000;
-	if (a->active_at % 1000 < 0)
+	/* float64(a.ActiveAt.Unix()): whole seconds of the wall clock,
+	 * rounded down. */
+	int64_t at = a->active_at;
+	if (r->m->cfg.wall_offset_ms)
+		at += r->m->cfg.wall_offset_ms();
+	int64_t s = at / 1000;
+	if (at % 1000 < 0)
 		s--;
 	out[(*n)++].v = (double)s;
 	return 0;

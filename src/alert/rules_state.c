@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/jsonfile.h"
 
 #include "rules_internal.h"
@@ -140,9 +141,12 @@ static json_t *labels_json(const struct hw_labels *ls)
 	return o;
 }
 
+/* The file is read by the next process, whose engine clock starts anew:
+ * its times are wall times (clock.h). */
 static json_t *time_json(int64_t t)
 {
-	return t == RULES_TIME_UNSET ? json_null() : json_integer(t);
+	return t == RULES_TIME_UNSET ? json_null()
+				     : json_integer(clock_to_wall(t));
 }
 
 static json_t *alert_json(const struct rules_rule *r,
@@ -245,7 +249,7 @@ static int time_from_json(json_t *o, const char *key, int64_t *t)
 	}
 	if (!json_is_integer(v))
 		return -EINVAL;
-	*t = json_integer_value(v);
+	*t = clock_from_wall(json_integer_value(v));
 	return 0;
 }
 

@@ -7,6 +7,7 @@
  *                 "seen": ms}],
  *    "channels": {"NAME": [{"groupKey": "...", "firing": ["hex"],
  *                           "resolved": ["hex"], "ts": ms}]}}
+ * Times are wall times, read by the next process (clock.h).
  *
  * Written as alerts.json is (jsonfile_save). */
 #include "config.h"
@@ -21,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/jsonfile.h"
 #include "hostwatch/log.h"
 
@@ -62,9 +64,9 @@ static json_t *state_json(const struct dispatch *d)
 		json_array_append_new(
 			j, json_pack("{s:o,s:I,s:I,s:I}", "fingerprint",
 				     fp_json(d->j[i].fp), "startsAt",
-				     (json_int_t)d->j[i].starts_at, "last",
-				     (json_int_t)d->j[i].last, "seen",
-				     (json_int_t)d->j[i].seen));
+				     (json_int_t)clock_to_wall(d->j[i].starts_at),
+				     "last", (json_int_t)clock_to_wall(d->j[i].last),
+				     "seen", (json_int_t)clock_to_wall(d->j[i].seen)));
 	json_object_set_new(root, "journal", j);
 	j = NULL;
 	for (size_t c = 0; c < d->nch; c++) {
@@ -77,7 +79,7 @@ static json_t *state_json(const struct dispatch *d)
 					     fpset_json(&dc->log[i].firing),
 					     "resolved",
 					     fpset_json(&dc->log[i].resolved),
-					     "ts", (json_int_t)dc->log[i].ts));
+					     "ts", (json_int_t)clock_to_wall(dc->log[i].ts)));
 		json_object_set_new(chs, dc->ch->name, a);
 	}
 	json_object_set_new(root, "channels", chs);
@@ -133,13 +135,14 @@ static int load_channel(struct dchannel *dc, json_t *a, int64_t now)
 		json_t *ts = json_object_get(v, "ts");
 		if (!json_is_string(key) || !json_is_integer(ts))
 			return -EINVAL;
-		if (json_integer_value(ts) < now - DISPATCH_LOG_RETENTION_MS ||
+		int64_t t = clock_from_wall(json_integer_value(ts));
+		if (t < now - DISPATCH_LOG_RETENTION_MS ||
 		    dispatch_log_find(dc, json_string_value(key)))
 			continue;
 		struct nflog *e = dispatch_log_add(dc, json_string_value(key));
 		if (!e)
 			return -ENOMEM;
-		e->ts = json_integer_value(ts);
+		e->ts = t;
 		int rc = fpset_load(json_object_get(v, "firing"), &e->firing);
 		if (rc == 0)
 			rc = fpset_load(json_object_get(v, "resolved"),
@@ -171,9 +174,9 @@ static int load_journal(struct dispatch *d, json_t *a)
 		struct jrec *r = dispatch_jrec_add(d, fp);
 		if (!r)
 			return -ENOMEM;
-		r->starts_at = starts;
-		r->last = last;
-		r->seen = seen;
+		r->starts_at = clock_from_wall(starts);
+		r->last = clock_from_wall(last);
+		r->seen = clock_from_wall(seen);
 	}
 	return 0;
 }

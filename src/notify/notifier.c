@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/deliver.h"
 #include "hostwatch/journal.h"
 #include "hostwatch/log.h"
@@ -50,13 +51,6 @@ struct hw_notifier {
 	uint64_t journal_entries[2]; /* [0] journald, [1] stderr; atomic */
 };
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void vec_clear(struct alert_vec *v)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -90,19 +84,54 @@ static int vec_push(struct alert_vec *v, struct notify_alert *a)
 
 /* ---- the dispatcher's outputs ------------------------------------------- */
 
+/* The dispatcher, like the rule engine, runs on engine time (clock.h);
+ * what leaves for a receiver, the journal or the spool is wall time. */
+static struct notify_alert wall_alert(const struct notify_alert *a)
+{
+	struct notify_alert w = *a;
+	w.starts_at = clock_to_wall(a->starts_at);
+	w.ends_at = clock_to_wall(a->ends_at);
+	return w;
+}
+
 static void out_journal(void *ctx, const struct notify_alert *a,
 			enum journal_kind kind)
 {
 	struct hw_notifier *n = ctx;
-	int rc = journal_alert(a, kind);
+	struct notify_alert w = wall_alert(a);
+	int rc = journal_alert(&w, kind);
 	if (rc >= 0)
 		__atomic_add_fetch(&n->journal_entries[rc ? 1 : 0], 1,
 				   __ATOMIC_RELAXED);
 }
 
-static int out_notify(void *ctx, size_t ci, const struct notify_group *g)
+static int out_notify_wall(struct hw_notifier *n, size_t ci,
+			   const struct notify_group *g);
+
+static int out_notify(void *ctx, size_t ci, const struct notify_group *eg)
 {
-	struct hw_notifier *n = ctx;
+	struct notify_alert *w = calloc(eg->nalerts ? eg->nalerts : 1, sizeof(*w));
+	const struct notify_alert **p =
+		calloc(eg->nalerts ? eg->nalerts : 1, sizeof(*p));
+	int rc = -ENOMEM;
+	if (w && p) {
+		for (size_t i = 0; i < eg->nalerts; i++) {
+			w[i] = wall_alert(eg->alerts[i]);
+			p[i] = &w[i];
+		}
+		struct notify_group g = *eg;
+		g.alerts = p;
+		g.now = clock_to_wall(eg->now);
+		rc = out_notify_wall(ctx, ci, &g);
+	}
+	free(p);
+	free(w);
+	return rc;
+}
+
+static int out_notify_wall(struct hw_notifier *n, size_t ci,
+			   const struct notify_group *g)
+{
 	const struct hw_channel *ch = &n->cfg->channels[ci];
 	struct spool_rec rec;
 	memset(&rec, 0, sizeof(rec));
@@ -156,7 +185,7 @@ static void *notifier_main(void *arg)
 		work = n->pending;
 		n->pending = t;
 		pthread_mutex_unlock(&n->lock);
-		int64_t now = wall_ms();
+		int64_t now = clock_engine_ms();
 		if (work.n)
 			dispatch_alerts(n->dispatch, work.a, work.n, now);
 		vec_clear(&work);
@@ -234,7 +263,7 @@ int notifier_new(struct hw_notifier **out, const struct hw_config *cfg)
 	struct dispatch_out o = {out_journal, out_notify, n};
 	if ((rc = dispatch_new(&n->dispatch, cfg, &o)) < 0)
 		goto fail;
-	dispatch_load(n->dispatch, n->state_path, wall_ms());
+	dispatch_load(n->dispatch, n->state_path, clock_engine_ms());
 	if (cfg->nchannels && (rc = deliver_new(&n->deliver, cfg)) < 0)
 		goto fail;
 	n->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

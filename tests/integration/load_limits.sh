@@ -90,22 +90,22 @@ for what in uri header; do
 		test "${max:-0}" -ge 16384 -a "${max:-0}" -le 65536
 	expect_eq "$what: at the limit, 200" 200 "$(v ${what}_at)"
 	pending "$what: one byte over, $code ($(v ${what}_over))" \
-		"libmicrohttpd 0.9.75 closes without an answer" test "$(v ${what}_over)" = $code
+		"libmicrohttpd 0.9.75 closes without an answer (1.0.0 rewrote the request parser; Debian 12 has 0.9.75 only)" test "$(v ${what}_over)" = $code
 	check "$what: the 400 bytes over the limit: 4xx or closed, never a 2xx ($(v ${what}_band))" \
 		bash -c "! grep -qE '^${what}_band .*(2[0-9][0-9])' '$TMP/limits.out'"
 	pending "$what: the 400 bytes over the limit: 4xx, none left to the timeout ($(v ${what}_band))" \
-		"libmicrohttpd 0.9.75: see README" grep -qE "^${what}_band (4[0-9][0-9],?)+$" "$TMP/limits.out"
+		"libmicrohttpd 0.9.75 (1.0.0 rewrote the request parser; Debian 12 has 0.9.75 only): see README" grep -qE "^${what}_band (4[0-9][0-9],?)+$" "$TMP/limits.out"
 	expect_eq "$what: 1 MiB, $code" $code "$(v ${what}_far)"
 	expect_eq "$what: serving normally afterwards" 200 "$(v ${what}_after)"
 done
 expect_eq "5,000 headers: 431" 431 "$(v many_headers)"
 check "a header line without a colon: 4xx ($(v no_colon))" grep -qE '^no_colon 4[0-9][0-9]$' "$TMP/limits.out"
 pending "a request line without a target: 4xx ($(v bad_line))" \
-	"libmicrohttpd 0.9.75 closes without an answer" grep -qE '^bad_line 4[0-9][0-9]$' "$TMP/limits.out"
+	"libmicrohttpd 0.9.75 closes without an answer (1.0.0 rewrote the request parser; Debian 12 has 0.9.75 only)" grep -qE '^bad_line 4[0-9][0-9]$' "$TMP/limits.out"
 check "HTTP/9.9: 4xx or 505 ($(v bad_version))" grep -qE '^bad_version (4[0-9][0-9]|505)$' "$TMP/limits.out"
 check "binary garbage: 4xx or closed, by the timeout at worst ($(v binary))" grep -qE '^binary (4[0-9][0-9]|EOF|SLOW)$' "$TMP/limits.out"
 pending "binary garbage: 4xx or closed at once ($(v binary))" \
-	"libmicrohttpd 0.9.75 waits for the timeout" grep -qE '^binary (4[0-9][0-9]|EOF)$' "$TMP/limits.out"
+	"libmicrohttpd 0.9.75 waits for the timeout (1.0.0 rewrote the request parser; Debian 12 has 0.9.75 only)" grep -qE '^binary (4[0-9][0-9]|EOF)$' "$TMP/limits.out"
 expect_eq "serving at the end" 200 "$(v final)"
 check "daemon alive" alive "$HW_PID"
 check "no crash or sanitizer report in the log" bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|Segmentation' '$TMP/hw.log'"

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/expo.h"
 #include "hostwatch/filter.h"
 #include "hostwatch/readfile.h"
@@ -444,6 +445,29 @@ START_TEST(test_buf)
 }
 END_TEST
 
+/* Engine time: monotonic, anchored at the wall clock; unstepped, the
+ * mapping to the wall clock and back is the identity. */
+START_TEST(test_clock)
+{
+	int64_t e0 = clock_engine_ms(), w0 = clock_wall_ms();
+	/* anchored at the wall clock (the two reads a moment apart) */
+	ck_assert_int_le(e0 - w0, 50);
+	ck_assert_int_le(w0 - e0, 50);
+	ck_assert_int_eq(clock_wall_offset_ms(), 0);
+	ck_assert_int_eq(clock_to_wall(e0), e0);
+	ck_assert_int_eq(clock_from_wall(clock_to_wall(123456789)), 123456789);
+	/* unset and never pass unchanged */
+	ck_assert(clock_to_wall(INT64_MIN) == INT64_MIN);
+	ck_assert(clock_from_wall(INT64_MAX) == INT64_MAX);
+	int64_t prev = e0;
+	for (int i = 0; i < 100000; i++) {
+		int64_t e = clock_engine_ms();
+		ck_assert_int_ge(e, prev);
+		prev = e;
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -461,6 +485,7 @@ int main(void)
 	tcase_add_test(tc, test_parse_u64);
 	tcase_add_test(tc, test_readfile);
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_clock);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

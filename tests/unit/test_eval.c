@@ -718,6 +718,17 @@ START_TEST(test_api)
 	eval_result_free(NULL);
 	promql_free(n);
 
+	/* time() is the wall clock: the evaluation time plus the steps the
+	 * wall clock took from the engine's (clock.h); windows are not. */
+	struct eval_opts wall = {.wall_offset_ms = -7200 * 1000};
+	ck_assert_int_eq(promql_parse("time()", &n, &pe), 0);
+	ck_assert_int_eq(eval_instant(n, st, 9000 * 1000, &wall, &res, err,
+				      sizeof(err)), 0);
+	ck_assert_int_eq(res.type, PROMQL_TYPE_SCALAR);
+	ck_assert_double_eq(res.scalar, 1800);
+	eval_result_free(&res);
+	promql_free(n);
+
 	/* Filtering comparisons and set operators pass the set on too. */
 	ck_assert_int_eq(promql_parse("l > 1 and l", &n, &pe), 0);
 	ck_assert_int_eq(eval_instant(n, st, 0, NULL, &res, err, sizeof(err)), 0);
