@@ -52,7 +52,7 @@ trap cleanup EXIT
 : >"$TMP/empty.conf"
 cc -O2 -Wall -o "$TMP/cgroup_floor" bench/cgroup_floor.c
 # the same program with the collector in it, linked as the daemon is
-HWLIBS=$(sed -n 's/^\(MHD\|INIH\|ZLIB\|LIBDEFLATE\|JANSSON\|PTHREAD\)_LIBS = //p' "$BUILD/Makefile" | tr '\n' ' ')
+HWLIBS=$(make -s -C "$BUILD" hw-print-libs)
 cc -O2 -Wall -DHW_COLLECTOR -I"$BUILD" -Iinclude -o "$TMP/cgroup_collector" \
 	bench/cgroup_floor.c "$BUILD/libhostwatch.a" $HWLIBS -lm
 . bench/lib.sh

@@ -49,7 +49,7 @@ trap 'exit 130' INT TERM
 
 cc -O2 -Wall -o "$TMP/floor" bench/procgroups_floor.c
 # the same program with the collector in it, linked as the daemon is
-HWLIBS=$(sed -n 's/^\(MHD\|INIH\|ZLIB\|LIBDEFLATE\|JANSSON\|PTHREAD\)_LIBS = //p' "$BUILD/Makefile" | tr '\n' ' ')
+HWLIBS=$(make -s -C "$BUILD" hw-print-libs)
 cc -O2 -Wall -DHW_COLLECTOR -I"$BUILD" -Iinclude -o "$TMP/collector" \
 	bench/procgroups_floor.c "$BUILD/libhostwatch.a" $HWLIBS -lm
 
