@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -97,16 +98,52 @@ static bool answered(const char *buf, size_t len, bool head)
 	return false;
 }
 
+/* libFuzzer's -timeout watchdog is a SIGALRM without SA_RESTART: a
+ * blocking connect() it interrupts fails with EINTR while the handshake
+ * goes on (CI saw it once in 30 s). Wait for that handshake; true when it
+ * completed. */
+static bool connect_interrupted(int fd)
+{
+	if (errno != EINTR)
+		return false;
+	for (;;) {
+		struct pollfd pfd = {fd, POLLOUT, 0};
+		int n = poll(&pfd, 1, 1000);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		int err = 0;
+		socklen_t len = sizeof(err);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			return false;
+		errno = err;
+		return err == 0;
+	}
+}
+
 /* Send, close our side, read the answer: 200 ms at most without one (a
  * loadavg-only scrape takes a few; a request whose body never comes, none). */
 static void exchange(const uint8_t *data, size_t size)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		abort();
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		perror("fuzz_http: connect");
-		abort();
+	int fd = -1;
+	/* A loopback connect can also fail for a moment (EADDRNOTAVAIL while
+	 * ports wait in TIME_WAIT, a full backlog): try again, for half a
+	 * second in all; a server that stays unreachable is a failure. */
+	for (int tries = 0; fd < 0; tries++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			abort();
+		if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 ||
+		    connect_interrupted(fd))
+			break;
+		if (tries == 50) {
+			perror("fuzz_http: connect");
+			abort();
+		}
+		close(fd);
+		fd = -1;
+		poll(NULL, 0, 10);
 	}
 	/* Close with a reset: at thousands of connections a second, our
 	 * side's TIME_WAITs would use up the ephemeral ports within a minute
