@@ -36,10 +36,16 @@ notify_conf "$TMP/hw.conf" "$TMP/state" \
 mkdir -p "$TMP/state"
 echo "+0" >"$TMP/offset"
 jump() { echo "$1" >"$TMP/offset"; echo "# wall clock now $1"; }
+# start_faked NAME ARGS...: start_hostwatch on the clock jump() moves
+start_faked() {
+	LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE="$TMP/offset" \
+	FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 start_hostwatch "$@"
+}
+# Python's ts(): Go's RFC 3339 time (nanoseconds) as epoch seconds
+PY_TS='import datetime, json, re, sys
+def ts(t): return datetime.datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", t).replace("Z", "+00:00")).timestamp()'
 
-LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE="$TMP/offset" \
-FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	start_hostwatch hw --config.file="$TMP/hw.conf" \
+start_faked hw --config.file="$TMP/hw.conf" \
 	--collector.disable-defaults --collector.cpu --collector.process_groups || exit 1
 check "libfaketime is loaded into the daemon" grep -q faketime "/proc/$HW_PID/maps"
 
@@ -66,10 +72,9 @@ offset_s() { "$PY" -c 'import sys; v = sys.argv[1]; print(int(v[:-1]) * 3600 if 
 # active_at NAME [URL]: the alert's activeAt from /api/v1/alerts, in epoch
 # seconds
 active_at() {
-	curl -fsS "${2:-$HW_URL}/api/v1/alerts" 2>/dev/null | "$PY" -c 'import datetime, json, re, sys
+	curl -fsS "${2:-$HW_URL}/api/v1/alerts" 2>/dev/null | "$PY" -c "$PY_TS"'
 a = [x for x in json.load(sys.stdin)["data"]["alerts"] if x["labels"]["alertname"] == sys.argv[1]]
-t = re.sub(r"(\.\d{6})\d*", r"\1", a[0]["activeAt"]).replace("Z", "+00:00") if a else ""
-print("%.3f" % datetime.datetime.fromisoformat(t).timestamp() if t else "")' "$1"
+print("%.3f" % ts(a[0]["activeAt"]) if a else "")' "$1"
 }
 num_near() { awk -v x="$1" -v y="$2" -v d="$3" 'BEGIN { exit !(x != "" && x - y <= d && y - x <= d) }'; }
 alert_state() { # alert_state [NAME]
@@ -149,8 +154,7 @@ check "Alertmanager ready" wait_http "$AM_URL/-/ready"
 # am_alert: "STATE STARTS ENDS" (epoch seconds) of SleeperUp in Alertmanager
 am_alert() {
 	curl -fsS "$AM_URL/api/v2/alerts?filter=alertname%3D%22SleeperUp%22" |
-		"$PY" -c 'import datetime, json, re, sys
-def ts(t): return datetime.datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", t).replace("Z", "+00:00")).timestamp()
+		"$PY" -c "$PY_TS"'
 a = json.load(sys.stdin)
 print("%s %.0f %.0f" % (a[0]["status"]["state"], ts(a[0]["startsAt"]), ts(a[0]["endsAt"])) if a else "none")'
 }
@@ -158,9 +162,7 @@ mkdir -p "$TMP/state2"
 notify_conf "$TMP/hw2.conf" "$TMP/state2" \
 	"[webhook am]" "url = $AM_URL/api/v2/alerts" "format = alertmanager-api"
 jump -2h
-LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE="$TMP/offset" \
-FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	start_hostwatch hw2 --config.file="$TMP/hw2.conf" "${NOTIFY_ARGS[@]}" || exit 1
+start_faked hw2 --config.file="$TMP/hw2.conf" "${NOTIFY_ARGS[@]}" || exit 1
 sleeper_start
 t1=$EPOCHREALTIME
 for _ in $(seq 100); do [ "$(alert_state SleeperUp)" = firing ] && break; sleep 0.1; done
@@ -187,9 +189,7 @@ act1=$(active_at SleeperUp)
 check "the API's activeAt too" num_near "$act1" "${t1%.*}" 3
 
 kill "$HW_PID" && wait "$HW_PID" 2>/dev/null
-LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE="$TMP/offset" \
-FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-	start_hostwatch hw3 --config.file="$TMP/hw2.conf" "${NOTIFY_ARGS[@]}" || exit 1
+start_faked hw3 --config.file="$TMP/hw2.conf" "${NOTIFY_ARGS[@]}" || exit 1
 for _ in $(seq 50); do [ -n "$(active_at SleeperUp)" ] && break; sleep 0.1; done
 act2=$(active_at SleeperUp)
 echo "# activeAt before the restart $act1, after $act2"
