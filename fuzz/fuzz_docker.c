@@ -22,13 +22,7 @@ static const char *const keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fz_quiet();
-	return 0;
-}
+FZ_QUIET_INITIALIZE
 
 static void table(const struct docker_container *c)
 {

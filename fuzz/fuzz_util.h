@@ -139,6 +139,16 @@ static inline void fz_quiet(void)
 	log_set_level(HW_LOG_ERROR);
 }
 
+/* The LLVMFuzzerInitialize of a target that needs nothing but quiet. */
+#define FZ_QUIET_INITIALIZE                                               \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                 \
+	{                                                                 \
+		(void)argc;                                               \
+		(void)argv;                                               \
+		fz_quiet();                                               \
+		return 0;                                                 \
+	}
+
 /* A real exposition writer (what /metrics runs) into a scratch buffer, so
  * that label values a parser took from its input go through the escaping
  * of the HTTP output path too. */

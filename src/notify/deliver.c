@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include "deliver_internal.h"
+#include "hostwatch/clock.h"
 #include "hostwatch/deliver.h"
 #include "hostwatch/journal.h"
 #include "hostwatch/log.h"
@@ -52,20 +52,6 @@ struct deliver {
 	uint64_t rng;  /* xorshift64* state, for the jitter */
 	pthread_mutex_t mu;
 };
-
-static int64_t dl_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t dl_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A uniform double in [0, 1): xorshift64* (Vigna), plenty for jitter. */
 static double dl_random(struct deliver *d)
@@ -138,7 +124,7 @@ static void dl_dropped(struct deliver *d, struct dl_chan *c, size_t n,
  * is read, so that an attempt never sends one. */
 static void dl_expire(struct deliver *d, struct dl_chan *c)
 {
-	size_t n = spool_expire(c->sp, dl_wall_ms());
+	size_t n = spool_expire(c->sp, clock_wall_ms());
 	if (n)
 		dl_dropped(d, c, n, "older than spool_max_age");
 }
@@ -251,7 +237,7 @@ static void dl_attempt(struct deliver *d, struct dl_chan *c, int64_t now)
 		c->next_ms = now + DL_SPOOL_ERROR_WAIT_MS;
 		return;
 	}
-	int64_t now_s = dl_wall_ms() / 1000;
+	int64_t now_s = clock_wall_ms() / 1000;
 	for (size_t i = 0; i < c->cfg->nurls; i++) {
 		struct dl_xfer *x = &c->x[i];
 		rc = dl_xfer_start(x, d->multi, c->cfg, i, &c->rec, now_s);
@@ -305,7 +291,7 @@ static void dl_collect(struct deliver *d)
 			dl_log_failure(c, x, url);
 		}
 		if (--c->inflight == 0)
-			dl_attempt_done(d, c, dl_mono_ms());
+			dl_attempt_done(d, c, clock_engine_ms());
 	}
 }
 
@@ -319,11 +305,11 @@ int deliver_poll(struct deliver *d, int timeout_ms, int wake_fd)
 			return -errno;
 		return 0;
 	}
-	int64_t now = dl_mono_ms();
+	int64_t now = clock_engine_ms();
 	dl_start_due(d, now);
 	CURLMcode mc = curl_fn.multi_perform(d->multi, &running);
 	dl_collect(d);
-	dl_start_due(d, now = dl_mono_ms());
+	dl_start_due(d, now = clock_engine_ms());
 
 	/* No longer than until the earliest retry is due. */
 	int64_t wait = timeout_ms < 0 ? 0 : timeout_ms;
@@ -339,7 +325,7 @@ int deliver_poll(struct deliver *d, int timeout_ms, int wake_fd)
 	if (mc == CURLM_OK)
 		mc = curl_fn.multi_perform(d->multi, &running);
 	dl_collect(d);
-	dl_start_due(d, dl_mono_ms());
+	dl_start_due(d, clock_engine_ms());
 	if (mc != CURLM_OK) {
 		log_error("notifications: curl: %s", curl_fn.multi_strerror(mc));
 		return mc == CURLM_OUT_OF_MEMORY ? -ENOMEM : -EIO;
@@ -408,7 +394,7 @@ int deliver_new(struct deliver **out, const struct hw_config *cfg)
 	pthread_mutex_init(&d->mu, NULL);
 	if (getrandom(&d->rng, sizeof(d->rng), GRND_NONBLOCK) !=
 	    sizeof(d->rng))
-		d->rng = (uint64_t)dl_wall_ms() ^ (uint64_t)dl_mono_ms() << 20;
+		d->rng = (uint64_t)clock_wall_ms() ^ (uint64_t)clock_engine_ms() << 20;
 	d->rng |= 1; /* xorshift's state must not be 0 */
 	if (!cfg->nchannels) {
 		*out = d;
@@ -423,7 +409,7 @@ int deliver_new(struct deliver **out, const struct hw_config *cfg)
 	    !(d->ch = calloc(cfg->nchannels, sizeof(*d->ch))) ||
 	    !(d->order = calloc(cfg->nchannels, sizeof(*d->order))))
 		goto fail;
-	int64_t now = dl_mono_ms();
+	int64_t now = clock_engine_ms();
 	for (size_t i = 0; i < cfg->nchannels; i++) {
 		struct dl_chan *c = &d->ch[i];
 		char dir[4096];
@@ -489,7 +475,7 @@ void deliver_write_metrics(struct deliver *d, struct sink *s)
 {
 	if (!d || !d->nch)
 		return;
-	double now = (double)dl_wall_ms();
+	double now = (double)clock_wall_ms();
 	pthread_mutex_lock(&d->mu);
 	/* families by name, as node_exporter's registry sorts them */
 	sink_family(s, "hostwatch_notification_oldest_seconds",

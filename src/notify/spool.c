@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "hostwatch/clock.h"
 #include "hostwatch/log.h"
 #include "spool_internal.h"
 
@@ -351,13 +351,6 @@ void spool_close(struct spool *sp)
 	free(sp);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Drop what is older than max_age at now, without the directory fsync. */
 static size_t spool_expire_nosync(struct spool *sp, int64_t now)
 {
@@ -407,7 +400,7 @@ int spool_put(struct spool *sp, struct spool_rec *r, size_t *dropped)
 		rc = -EFBIG;
 		goto out;
 	}
-	nd += spool_expire_nosync(sp, now_ms());
+	nd += spool_expire_nosync(sp, clock_wall_ms());
 	rc = ents_reserve(sp);
 	if (rc < 0)
 		goto out;

@@ -38,14 +38,16 @@ stderr_states() {
 	grep -F "ALERT_LABEL_INSTANCE=$INSTANCE" "$TMP/hw.log" | grep -F 'ALERT_NAME=SleeperUp' |
 		sed -n 's/.* ALERT_STATE=\([a-z]*\).*/\1/p' | paste -sd, -
 }
-wait_stderr() {
+# wait_states FUNC WANT: until FUNC prints WANT (10 s at most)
+wait_states() {
 	for _ in $(seq 100); do
-		[ "$(stderr_states)" = "$1" ] && return 0
+		[ "$("$1")" = "$2" ] && return 0
 		sleep 0.1
 	done
-	echo "# stderr has [$(stderr_states)], waited for [$1]"
+	echo "# $1 gives [$("$1")], waited for [$2]"
 	return 1
 }
+wait_stderr() { wait_states stderr_states "$1"; }
 sleeper_start
 check "firing on stderr" wait_stderr firing
 sleeper_stop
@@ -69,14 +71,7 @@ journal_states() {
 	"$PY" -c 'import json, sys
 print(",".join(json.loads(l)["ALERT_STATE"] for l in open(sys.argv[1]) if l.strip()))' "$TMP/j.json"
 }
-wait_journal() {
-	for _ in $(seq 100); do
-		[ "$(journal_states)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	echo "# the journal has [$(journal_states)], waited for [$1]"
-	return 1
-}
+wait_journal() { wait_states journal_states "$1"; }
 sleeper_stop
 check "resolved in the journal" wait_journal resolved
 sleeper_start

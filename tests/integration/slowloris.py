@@ -47,6 +47,24 @@ start = time.monotonic()
 # does not stall the client: a connection not established within 3 s is
 # counted as not connected.
 pending = {}
+
+
+def settle(timeout):
+    """Move the connects that completed within timeout from pending to
+    opened; returns how many of them failed."""
+    failed = 0
+    for key, _ in sel.select(timeout):
+        sk = key.fileobj
+        sel.unregister(sk)
+        if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            failed += 1
+            sk.close()
+        else:
+            opened[sk] = pending[sk]
+        del pending[sk]
+    return failed
+
+
 for i in range(a.count):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
@@ -58,27 +76,10 @@ for i in range(a.count):
         continue
     pending[s] = time.monotonic()
     sel.register(s, selectors.EVENT_WRITE)
-    # drain completions as we go
-    for key, _ in sel.select(0):
-        sk = key.fileobj
-        sel.unregister(sk)
-        if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-            connect_failed += 1
-            sk.close()
-        else:
-            opened[sk] = pending[sk]
-        del pending[sk]
+    connect_failed += settle(0)  # drain completions as we go
 deadline = time.monotonic() + 3
 while pending and time.monotonic() < deadline:
-    for key, _ in sel.select(0.1):
-        sk = key.fileobj
-        sel.unregister(sk)
-        if sk.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
-            connect_failed += 1
-            sk.close()
-        else:
-            opened[sk] = pending[sk]
-        del pending[sk]
+    connect_failed += settle(0.1)
 for sk in list(pending):
     sel.unregister(sk)
     sk.close()
