@@ -5,8 +5,11 @@
 #   - the CPU time of a scrape (hostwatch's, all threads, over SCRAPES
 #     Prometheus-style scrapes: gzip, one keep-alive connection),
 #   - the physical floor: bench/procgroups_floor.c making the same system
-#     calls as a steady-state scan (getdents64 of /proc, stat, status and
-#     fd/ of the 50 matched processes) in a tight loop, and nothing else,
+#     calls as a steady-state scan (loadavg, the new part of the listing of
+#     /proc and a full listing every 8th time, stat, status and fd/ of the
+#     50 matched processes) in a tight loop, and nothing else,
+#   - the floor of a scan that lists all of /proc every time, as
+#     process-exporter does: what the incremental listing saves,
 #   - the same floor served: one pass per HTTP request, scraped by the same
 #     client at the same pace as hostwatch (bench/floor_serve.h), so that
 #     it runs in a scrape's conditions (woken, caches cooled) and not hot,
@@ -139,7 +142,7 @@ scrapes $FLOOR_PORT 100
 # the median of the per-round ratios (bench/lib.sh says why).
 ROUNDS=${ROUNDS:-10}
 PER=$((N / ROUNDS))
-HWS=(); BASES=(); FKS=(); FOS=(); FSS=(); COS=(); RK=(); RO=(); RS=(); RC=()
+HWS=(); BASES=(); FIS=(); FFS=(); FOS=(); FSS=(); COS=(); RI=(); RF=(); RO=(); RS=(); RC=(); RW=()
 for r in $(seq $ROUNDS); do
 	a=$(cpu_ms $PG_PID); scrapes $PG_PORT $PER; b=$(cpu_ms $PG_PID)
 	hw=$(ms_per "$a" "$b" $PER)
@@ -148,38 +151,45 @@ for r in $(seq $ROUNDS); do
 	a=$(cpu_ms $FLOOR_PID); scrapes $FLOOR_PORT $PER; b=$(cpu_ms $FLOOR_PID)
 	fs=$(ms_per "$a" "$b" $PER)
 	"$TMP/floor" /proc $PER "${MATCHED[@]}" >"$TMP/floor.out"
-	fk=$(awk '$1 == "kept" {print $2}' "$TMP/floor.out")
+	fi=$(awk '$1 == "incr" {print $2}' "$TMP/floor.out")
+	ff=$(awk '$1 == "full" {print $2}' "$TMP/floor.out")
 	fo=$(awk '$1 == "open" {print $2}' "$TMP/floor.out")
 	co=$("$TMP/collector" --collector "$TMP/pg.conf" $PER | awk '{print $2}')
-	HWS+=("$hw"); FKS+=("$fk"); FOS+=("$fo"); FSS+=("$fs"); COS+=("$co")
-	RK+=("$(ratio "$hw" "$fk")"); RO+=("$(ratio "$hw" "$fo")")
-	RS+=("$(ratio "$hw" "$fs")"); RC+=("$(ratio "$co" "$fk")")
+	HWS+=("$hw"); FIS+=("$fi"); FFS+=("$ff"); FOS+=("$fo"); FSS+=("$fs"); COS+=("$co")
+	RI+=("$(ratio "$hw" "$fi")"); RF+=("$(ratio "$hw" "$ff")"); RO+=("$(ratio "$hw" "$fo")")
+	RS+=("$(ratio "$hw" "$fs")"); RC+=("$(ratio "$co" "$fi")"); RW+=("$(ratio "$fs" "$fi")")
 done
 read -r HWMS _ _ < <(stats "${HWS[@]}")
 read -r BASEMS _ _ < <(stats "${BASES[@]}")
-read -r FK _ _ < <(stats "${FKS[@]}")
+read -r FI _ _ < <(stats "${FIS[@]}")
+read -r FF _ _ < <(stats "${FFS[@]}")
 read -r FO _ _ < <(stats "${FOS[@]}")
 read -r FS _ _ < <(stats "${FSS[@]}")
 read -r CO _ _ < <(stats "${COS[@]}")
-read -r RATIO RLO RHI < <(stats "${RK[@]}")
+read -r RATIO RLO RHI < <(stats "${RI[@]}")
+read -r RATIO_F FLO FHI < <(stats "${RF[@]}")
 read -r RATIO_O _ _ < <(stats "${RO[@]}")
 read -r RATIO_S SLO SHI < <(stats "${RS[@]}")
 read -r RATIO_C CLO CHI < <(stats "${RC[@]}")
+read -r RATIO_W WLO WHI < <(stats "${RW[@]}")
 
 NALL=$(ls /proc | grep -c '^[0-9]')
 echo "processes on the host: $NALL ($NPROC started here, $((${#GROUPS_[@]} * PER_GROUP)) of them in ${#GROUPS_[@]} groups)"
 echo "scrapes: $((PER * ROUNDS)) of each hostwatch, Prometheus 2.42 scrape headers (gzip); CPU: $CPUSRC"
 printf '%-58s %8s\n' "per round, median" "ms"
 printf '%-58s %8.3f\n' "hostwatch CPU per scrape (process_groups, 5 groups)" "$HWMS"
-printf '%-58s %8.3f\n' "floor: the same system calls, kept descriptors" "$FK"
-printf '%-58s %8.3f\n' "floor: the same files opened/read/closed each time" "$FO"
+printf '%-58s %8.3f\n' "floor: the same system calls, kept descriptors" "$FI"
+printf '%-58s %8.3f\n' "floor: all of /proc listed every scan, kept descriptors" "$FF"
+printf '%-58s %8.3f\n' "floor: all listed, files opened/read/closed each time" "$FO"
 printf '%-58s %8.3f\n' "floor, kept, served: one pass per scrape, same client" "$FS"
 printf '%-58s %8.3f\n' "the collector alone, in process, in a tight loop" "$CO"
 printf '%-58s %8.3f\n' "hostwatch CPU per scrape with no [process] section" "$BASEMS"
 printf '%-58s %8.3f\n' "first (cold) scrape: every process new, CPU" "$COLD"
 r3() { awk -v m="$2" -v lo="$3" -v hi="$4" -v t="$1" -v n=$ROUNDS 'BEGIN {printf "%-44s %5.2fx [%.2f-%.2f]\n", t, m, lo, hi}'; }
 echo "ratios: the median of $ROUNDS rounds [lowest-highest round]; target <= 1.5x"
-r3 "scrape / floor (kept, tight loop)" "$RATIO" "$RLO" "$RHI"
-r3 "scrape / floor (kept, served as the scrapes)" "$RATIO_S" "$SLO" "$SHI"
+r3 "scrape / floor (tight loop)" "$RATIO" "$RLO" "$RHI"
+r3 "scrape / floor (served as the scrapes)" "$RATIO_S" "$SLO" "$SHI"
 r3 "collector in process / floor (both tight)" "$RATIO_C" "$CLO" "$CHI"
-awk -v m="$RATIO_O" 'BEGIN {printf "%-44s %5.2fx\n", "scrape / floor (open/read/close, tight loop)", m}'
+r3 "scrape / floor listing all /proc (tight)" "$RATIO_F" "$FLO" "$FHI"
+r3 "the floor itself: served / tight loop" "$RATIO_W" "$WLO" "$WHI"
+awk -v m="$RATIO_O" 'BEGIN {printf "%-44s %5.2fx\n", "scrape / floor all listed, open/read/close", m}'

@@ -4,18 +4,26 @@
  *
  *   procgroups_floor PROCFS ITERATIONS PID...
  *
- * prints two lines, CPU milliseconds per iteration (CLOCK_PROCESS_CPUTIME_ID):
- *   kept MS   exactly hostwatch's steady state: lseek + getdents64 of
- *             PROCFS through a 32 KiB buffer until it returns 0; for each
- *             PID one pread of its kept stat and status descriptors and an
- *             fstat of its kept fd/ (whose size is the number of open
- *             descriptors since Linux 6.2)
- *   open MS   the same files opened, read and closed every time (what a
- *             plain exporter does, and hostwatch past its kept limit)
+ * prints three lines, CPU milliseconds per iteration
+ * (CLOCK_PROCESS_CPUTIME_ID):
+ *   incr MS   exactly hostwatch's steady state: a pread of the kept
+ *             PROCFS/loadavg and, when its last PID moved since the last
+ *             pass, lseek to that PID + 258 and getdents64 of what follows
+ *             (procgroups.c, "Listing"); every 8th pass (PG_FULL_LISTING_
+ *             EVERY) a full listing instead (lseek 0, getdents64 through a
+ *             32 KiB buffer until it returns 0); then for each PID one pread
+ *             of its kept stat and status descriptors and an fstat of its
+ *             kept fd/ (whose size is the number of open descriptors since
+ *             Linux 6.2)
+ *   full MS   the same with a full listing on every pass: the floor of any
+ *             scan that lists /proc each time (process-exporter's way)
+ *   open MS   as full, with the files opened, read and closed every time
+ *             (what a plain exporter does, and hostwatch past its kept
+ *             limit)
  *
  *   procgroups_floor --serve PROCFS PID...
  *
- * makes one kept pass per HTTP request instead (floor_serve.h): the floor
+ * makes one incr pass per HTTP request instead (floor_serve.h): the floor
  * at the pace, and in the conditions, of a scrape.
  *
  * Built with -DHW_COLLECTOR and linked with a build's libhostwatch.a, it
@@ -37,7 +45,9 @@
 
 #include "floor_serve.h"
 
-#define DENTS 32768 /* PG_DENTS_SIZE */
+#define DENTS 32768    /* PG_DENTS_SIZE */
+#define FULL_EVERY 8    /* PG_FULL_LISTING_EVERY */
+#define PID_OFFSET 258  /* what pg_list_procs measures on procfs */
 #define FILEBUF 4096
 
 static char dents[DENTS];
@@ -120,16 +130,41 @@ static int run_collector(char *config, long iters)
 
 /* The processes of the floor, with the descriptors of the kept kind. */
 struct floor {
-	int procfd, n;
+	int procfd, loadavg, n;
 	int *pid, *fstat_, *fstatus, *fdir;
+	unsigned passes;
+	long last_pid;
 };
 
-/* One pass the way hostwatch's steady state makes it. */
-static void pass_kept(void *arg)
+/* The listing of an incremental pass: only what the allocator handed out
+ * since the last one, found by loadavg's last field. */
+static void list_new(struct floor *f)
 {
-	const struct floor *f = arg;
+	ssize_t n = pread(f->loadavg, buf, sizeof(buf) - 1, 0);
+	if (n <= 0) {
+		perror("loadavg");
+		exit(1);
+	}
+	buf[n] = '\0';
+	const char *last = strrchr(buf, ' ');
+	long cur = last ? strtol(last + 1, NULL, 10) : 0;
+	if (cur != f->last_pid) {
+		lseek(f->procfd, PID_OFFSET + f->last_pid + 1, SEEK_SET);
+		while (getdents64(f->procfd, dents, sizeof(dents)) > 0)
+			;
+		f->last_pid = cur;
+	}
+}
+
+/* One pass the way hostwatch's steady state makes it (incremental) or the
+ * way a scan that lists everything each time does (full). */
+static void pass_kept(struct floor *f, bool incremental)
+{
 	struct stat sb;
-	drain_dir(f->procfd);
+	if (incremental && ++f->passes % FULL_EVERY != 0)
+		list_new(f);
+	else
+		drain_dir(f->procfd);
 	for (int i = 0; i < f->n; i++) {
 		if (pread(f->fstat_[i], buf, sizeof(buf) - 1, 0) <= 0 ||
 		    pread(f->fstatus[i], buf, sizeof(buf) - 1, 0) <= 0) {
@@ -142,6 +177,11 @@ static void pass_kept(void *arg)
 			exit(1);
 		}
 	}
+}
+
+static void pass_served(void *arg)
+{
+	pass_kept(arg, true);
 }
 
 /* One pass opening, reading and closing every file. */
@@ -194,6 +234,14 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
+	f.loadavg = openat(f.procfd, "loadavg", O_RDONLY | O_CLOEXEC);
+	if (f.loadavg < 0) {
+		perror("loadavg");
+		return 1;
+	}
+	f.passes = 0;
+	f.last_pid = 0;
+	list_new(&f); /* the daemon's first scan is not timed either */
 	int first = serve ? 2 : 3;
 	f.n = argc - first;
 	f.pid = calloc((size_t)f.n + 1, sizeof(int));
@@ -210,23 +258,25 @@ int main(int argc, char **argv)
 				    O_RDONLY | O_DIRECTORY);
 	}
 	if (serve)
-		return floor_serve(pass_kept, &f);
+		return floor_serve(pass_served, &f);
 
-	/* The two kinds alternate, iteration by iteration, so that a change
-	 * of load on the machine weighs on both alike. */
+	/* The kinds alternate, iteration by iteration, so that a change of
+	 * load on the machine weighs on all alike. */
 	long iters = strtol(argv[2], NULL, 10);
-	double kept = 0, opened = 0;
+	double incr = 0, full = 0, opened = 0;
 	for (long it = 0; it < iters; it++) {
 		double t0 = cpu_ms();
-		pass_kept(&f);
+		pass_kept(&f, true);
 		double t1 = cpu_ms();
-		pass_open(&f);
+		pass_kept(&f, false);
 		double t2 = cpu_ms();
-		kept += t1 - t0;
-		opened += t2 - t1;
+		pass_open(&f);
+		double t3 = cpu_ms();
+		incr += t1 - t0;
+		full += t2 - t1;
+		opened += t3 - t2;
 	}
-	kept /= (double)iters;
-	opened /= (double)iters;
-	printf("kept %.6f\nopen %.6f\n", kept, opened);
+	printf("incr %.6f\nfull %.6f\nopen %.6f\n", incr / (double)iters,
+	       full / (double)iters, opened / (double)iters);
 	return 0;
 }

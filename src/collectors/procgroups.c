@@ -27,6 +27,26 @@
  * other filesystem (a fixture tree) inode numbers prove nothing, and every
  * PID's stat is read on every scan instead.
  *
+ * Listing. Even when it examines nothing, listing /proc is most of a scan's
+ * cost with thousands of processes (proc_pid_readdir walks every PID and
+ * looks up its dentry). So on procfs of hostwatch's own PID namespace a
+ * scan lists only the PIDs handed out since the last one: /proc/loadavg's
+ * last field is the namespace's last allocated PID, PIDs are allocated
+ * cyclically (alloc_pid: idr_alloc_cyclic), and lseek to PID + 258 resumes
+ * the listing there (pg_list_procs measures that offset). Moved from prev
+ * to cur, the allocator gave out (prev, cur], or after a wrap [1, cur] and
+ * (prev, max]; PIDs outside those ranges keep the processes they had.
+ * The table's entries outside the ranges carry over unlisted: a group's
+ * member is read every scan all the same (its exit shows there), and a
+ * process that matched nothing needs no reading. A dead one stays in the
+ * table until the next full listing, harmlessly: its PID, when reused,
+ * is in a listed range with a new inode number. The allocator can also
+ * hand out a PID outside the ranges: a full cycle of pid_max between two
+ * scans, or a process created with a chosen PID (clone3 set_tid, by
+ * checkpoint/restore). Such a process is found by the full listing that
+ * every PG_FULL_LISTING_EVERY-th scan makes, as it is on any other
+ * filesystem, in another PID namespace, or when loadavg cannot be read.
+ *
  * A process is matched once, when it is new, like process-exporter without
  * -recheck; except one first seen in its first second (PG_YOUNG_SECONDS),
  * which may not have called execve() yet, and one whose group depends on a
@@ -192,6 +212,17 @@ static int pg_grow_tables(struct pg_state *st, size_t need)
 	return 0;
 }
 
+/* Whether this scan's listing covered pid. */
+static bool pg_listed(const struct pg_state *st, int32_t pid)
+{
+	if (st->listed_all)
+		return true;
+	for (unsigned i = 0; i < st->nlisted; i++)
+		if (pid >= st->listed[i].lo && pid <= st->listed[i].hi)
+			return true;
+	return false;
+}
+
 /* Merge this scan's listing with the table; both are sorted by PID. */
 static void pg_merge(struct pg_state *st)
 {
@@ -200,7 +231,11 @@ static void pg_merge(struct pg_state *st)
 	st->nnext = 0;
 	while (i < st->nprocs || j < nl) {
 		if (j == nl || (i < st->nprocs && st->procs[i].pid < l[j].pid)) {
-			pg_leave(st, &st->procs[i++]); /* gone */
+			struct pg_proc *e = &st->procs[i++];
+			if (pg_listed(st, e->pid))
+				pg_leave(st, e); /* gone */
+			else
+				pg_existing(st, e, e->ino); /* not looked at */
 		} else if (i == st->nprocs || l[j].pid < st->procs[i].pid) {
 			pg_new(st, l[j].pid, l[j].ino, NULL);
 			j++;
@@ -275,6 +310,90 @@ static void pg_account(struct pg_state *st)
 	}
 }
 
+/* ---- listing ------------------------------------------------------------ */
+
+/* The last PID the allocator handed out, or -1 when it cannot be read. */
+static int32_t pg_last_pid(struct pg_state *st)
+{
+	char text[128];
+	int32_t pid;
+	if (kept_read_small_at(&st->loadavg, st->procfd, text, sizeof(text)) <
+		    0 ||
+	    pg_parse_loadavg_last_pid(text, &pid) < 0)
+		return -1;
+	return pid;
+}
+
+/* Whether <procfs> (open at procfd) belongs to our PID namespace:
+ * loadavg's last PID is that of the reader's namespace, the listing that
+ * of the mount's. Its "self" names us there by our PID in its namespace. */
+static bool pg_own_pid_namespace(int procfd)
+{
+	char link[24];
+	ssize_t n = readlinkat(procfd, "self", link, sizeof(link) - 1);
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	const char *p = link;
+	uint64_t pid;
+	return parse_u64(&p, &pid) == 0 && *p == '\0' &&
+	       pid == (uint64_t)getpid();
+}
+
+static int pg_list_all(struct pg_state *st, int32_t cur)
+{
+	int rc = pg_list_procs(st->procfd, &st->list);
+	if (rc < 0)
+		return rc;
+	st->listed_all = true;
+	st->nlisted = 0;
+	st->since_full = 0;
+	st->last_pid = cur;
+	return 0;
+}
+
+/* This scan's listing: the PIDs allocated since the last one when that is
+ * known to be enough, else all of them. */
+static int pg_list(struct pg_state *st)
+{
+	int32_t cur = st->incremental ? pg_last_pid(st) : -1;
+	if (cur <= 0 || st->last_pid <= 0 ||
+	    (st->on_procfs && st->list.pid_offset <= 0) ||
+	    st->since_full + 1 >= PG_FULL_LISTING_EVERY)
+		return pg_list_all(st, cur);
+	st->nlisted = pg_plan_ranges(st->last_pid, cur, st->listed);
+	int rc = 0;
+	if (st->on_procfs) {
+		st->list.n = 0;
+		for (unsigned i = 0; i < st->nlisted && rc == 0; i++)
+			rc = pg_list_range(st->procfd, &st->list,
+					   st->listed[i].lo, st->listed[i].hi);
+	} else {
+		/* A test's fixture tree (force_incremental): no offsets to
+		 * seek to, so all of it, then only the ranges kept. */
+		rc = pg_list_procs(st->procfd, &st->list);
+		size_t w = 0;
+		st->listed_all = false;
+		for (size_t r = 0; rc == 0 && r < st->list.n; r++)
+			if (pg_listed(st, st->list.v[r].pid))
+				st->list.v[w++] = st->list.v[r];
+		st->list.n = w;
+	}
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		log_warn("process_groups: listing %s from a PID failed (%s); "
+			 "listing all of it on every scan from now on",
+			 st->cfg->procfs, strerror(-rc));
+		st->incremental = false;
+		return pg_list_all(st, -1);
+	}
+	st->listed_all = false;
+	st->since_full++;
+	st->last_pid = cur;
+	return 0;
+}
+
 /* ---- life cycle --------------------------------------------------------- */
 
 /* btime of <procfs>/stat, read once: the kernel derives it from the
@@ -310,6 +429,9 @@ static int pg_open_procfs(struct pg_state *st)
 	st->on_procfs = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 	st->trust_ino = st->force_trust_ino >= 0 ? st->force_trust_ino != 0
 						 : st->on_procfs;
+	st->incremental = st->force_incremental == 1 ||
+			  (st->on_procfs && st->force_incremental != 0 &&
+			   pg_own_pid_namespace(fd));
 	return 0;
 }
 
@@ -360,13 +482,13 @@ static int pg_collect(struct hw_ctx *ctx, struct sink *sink)
 		return rc;
 	if ((rc = pg_open_procfs(st)) < 0)
 		return rc;
-	rc = pg_list_procs(st->procfd, &st->list);
+	rc = pg_list(st);
 	if (rc < 0 && st->on_procfs && rc != -ENOMEM) {
 		/* The kept descriptor went bad: open it once more. */
 		close(st->procfd);
 		st->procfd = -1;
 		if ((rc = pg_open_procfs(st)) == 0)
-			rc = pg_list_procs(st->procfd, &st->list);
+			rc = pg_list_all(st, -1);
 	}
 	if (rc == 0)
 		rc = pg_grow_tables(st, st->list.n);
@@ -400,6 +522,7 @@ static void pg_fini(struct hw_ctx *ctx)
 	}
 	if (st->procfd >= 0)
 		close(st->procfd);
+	kept_fini(&st->loadavg);
 	pg_listing_free(&st->list);
 	buf_free(&st->cgbuf);
 	free(st->members);
@@ -451,6 +574,9 @@ static int pg_init(struct hw_ctx *ctx)
 	st->cfg = cfg;
 	st->procfd = -1;
 	st->force_trust_ino = -1;
+	st->force_incremental = -1;
+	st->last_pid = -1;
+	st->loadavg = (struct hw_kept)KEPT_INIT;
 	st->free_member = -1;
 	st->ngroups = cfg->n_procgroups;
 	st->groups = calloc(st->ngroups, sizeof(*st->groups));
@@ -473,6 +599,8 @@ static int pg_init(struct hw_ctx *ctx)
 		    (rc = pg_compile(&g->cmdline, c, "cmdline", c->cmdline)) == 0)
 			rc = pg_compile(&g->cgroup, c, "cgroup", c->cgroup);
 	}
+	if (rc == 0)
+		rc = kept_init(&st->loadavg, NULL, "loadavg", KEPT_SINGLE);
 	if (rc < 0) {
 		pg_fini(ctx);
 		return rc;

@@ -71,6 +71,8 @@ struct pg_listing {
 	struct pg_listent *v;
 	size_t n, cap;
 	char *dents; /* getdents64 buffer, PG_DENTS_SIZE bytes */
+	/* The directory offset of PID p is p + pid_offset; 0: unknown. */
+	int64_t pid_offset;
 };
 #define PG_DENTS_SIZE 32768
 
@@ -78,8 +80,35 @@ struct pg_listing {
  * getdents64) into l: every all-digit name, which in /proc is a process
  * (thread group) and never a thread. procfs hands them out in ascending
  * PID order (proc_pid_readdir walks next_tgid()); any other filesystem (a
- * fixture tree) is sorted here. 0 or -errno. */
+ * fixture tree) is sorted here. 0 or -errno.
+ *
+ * It also measures l->pid_offset. proc_pid_readdir sets the directory
+ * position of PID p's entry to p + TGID_OFFSET (FIRST_PROCESS_ENTRY + 2,
+ * 258 since Linux 2.6) and lseek to a position resumes the walk at the
+ * first PID at or above it. Each entry's d_off is the position of the
+ * next one, so d_off of an entry minus the PID of the entry after it is
+ * that constant: it is kept when every pair of consecutive PIDs of the
+ * listing gives the same positive number, in ascending order, else 0. */
 int pg_list_procs(int dirfd, struct pg_listing *l);
+
+/* Append to l the processes with lo <= PID <= hi, by seeking straight to
+ * lo with l->pid_offset (which pg_list_procs measured). 0, -EINVAL without
+ * an offset, -EPROTO when the directory does not behave as measured (an
+ * entry below lo or out of order), or -errno. */
+int pg_list_range(int dirfd, struct pg_listing *l, int32_t lo, int32_t hi);
+
+/* The PIDs an incremental listing must cover, given the last PID the
+ * allocator handed out at the previous scan (prev) and now (cur): none
+ * when it did not move, (prev, cur] when it moved up, [1, cur] and
+ * (prev, max] when it wrapped. Returns the number of ranges. */
+struct pg_range {
+	int32_t lo, hi;
+};
+unsigned pg_plan_ranges(int32_t prev, int32_t cur, struct pg_range r[2]);
+
+/* The last PID field of /proc/loadavg ("0.00 0.01 0.05 1/75 3960"), which
+ * is the PID namespace's allocation cursor minus one. 0 or -EINVAL. */
+int pg_parse_loadavg_last_pid(const char *data, int32_t *pid);
 void pg_listing_free(struct pg_listing *l);
 
 /* Number of numeric entries (descriptors, in /proc/PID/fd: nothing else is
@@ -110,6 +139,10 @@ void pg_pid_path(char *dst, int32_t pid, const char *name);
 #define PG_CMDLINE_MAX 4096
 /* Processes whose descriptors stay open: 3 each (stat, status, fd/). */
 #define PG_KEPT_PROCS_MAX 64
+
+/* Every this many scans the listing is a full one even when the
+ * incremental one could do (procgroups.c says why). */
+#define PG_FULL_LISTING_EVERY 8
 
 /* A process first examined less than this after it started may not have
  * called execve() yet (a fork of a shell or of systemd still carries its
@@ -168,6 +201,19 @@ struct pg_state {
 	int procfd; /* <procfs>, kept open when it is procfs */
 	bool on_procfs, trust_ino;
 	int force_trust_ino; /* -1: as the filesystem says; tests set 0/1 */
+
+	/* Incremental listing (procgroups.c, "Listing"): allowed on procfs
+	 * of hostwatch's own PID namespace. Tests can forbid it (0), or
+	 * have it on a fixture tree (1): its "loadavg" file then tells the
+	 * last PID, and the listing is cut to the ranges. */
+	bool incremental;
+	int force_incremental; /* -1: as found; 0: never; 1: always */
+	struct hw_kept loadavg; /* <procfs>/loadavg, for the last PID */
+	int32_t last_pid;       /* at the last listing; -1: unknown */
+	unsigned since_full;    /* incremental listings since a full one */
+	bool listed_all;        /* this scan's listing: everything, */
+	unsigned nlisted;       /* else these ranges of PIDs */
+	struct pg_range listed[2];
 
 	struct pg_proc *procs, *next; /* this table and the one being built */
 	size_t nprocs, nnext, cap;

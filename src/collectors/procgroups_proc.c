@@ -66,6 +66,23 @@ int pg_parse_stat(const char *data, struct pg_stat *st)
 	return 0;
 }
 
+int pg_parse_loadavg_last_pid(const char *data, int32_t *pid)
+{
+	/* "%lu.%02lu %lu.%02lu %lu.%02lu %u/%d %d\n" (fs/proc/loadavg.c) */
+	const char *p = data;
+	for (int field = 0; field < 4; field++) {
+		p = skip_blanks(p);
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+			p++;
+	}
+	uint64_t v;
+	if (parse_u64(&p, &v) < 0 || v > INT32_MAX ||
+	    (*(p = skip_blanks(p)) != '\0' && strcmp(p, "\n") != 0))
+		return -EINVAL;
+	*pid = (int32_t)v;
+	return 0;
+}
+
 /* The value after "Key:" at the start of a line of status, or NULL. */
 static const char *pg_status_field(const char *data, const char *key,
 				   size_t klen)
@@ -157,45 +174,75 @@ static int32_t pg_name_pid(const char *s)
 	return (int32_t)v;
 }
 
+static int pg_listing_push(struct pg_listing *l, int32_t pid, uint64_t ino)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 512;
+		struct pg_listent *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n].pid = pid;
+	l->v[l->n].ino = ino;
+	l->n++;
+	return 0;
+}
+
+static ssize_t pg_getdents(int dirfd, struct pg_listing *l)
+{
+	for (;;) {
+		ssize_t got = getdents64(dirfd, l->dents, PG_DENTS_SIZE);
+		if (got >= 0 || errno != EINTR)
+			return got < 0 ? -errno : got;
+	}
+}
+
 int pg_list_procs(int dirfd, struct pg_listing *l)
 {
 	if (!l->dents && !(l->dents = malloc(PG_DENTS_SIZE)))
 		return -ENOMEM;
 	l->n = 0;
+	l->pid_offset = 0;
 	if (lseek(dirfd, 0, SEEK_SET) < 0)
 		return -errno;
 	bool sorted = true;
+	/* The d_off of a PID's entry against the next PID, for each pair of
+	 * consecutive entries: one constant on procfs (see procgroups.h). */
+	int64_t offset = 0, prev_off = -1;
+	bool offset_ok = true;
+	unsigned pairs = 0;
 	for (;;) {
-		ssize_t got = getdents64(dirfd, l->dents, PG_DENTS_SIZE);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t got = pg_getdents(dirfd, l);
+		if (got < 0)
+			return (int)got;
 		if (got == 0)
 			break;
 		for (ssize_t off = 0; off < got;) {
 			const struct dirent64 *de = (const void *)(l->dents + off);
 			off += de->d_reclen;
 			int32_t pid = pg_name_pid(de->d_name);
-			if (pid <= 0)
+			if (pid <= 0) {
+				prev_off = -1;
 				continue;
-			if (l->n == l->cap) {
-				size_t cap = l->cap ? 2 * l->cap : 512;
-				struct pg_listent *v =
-					realloc(l->v, cap * sizeof(*v));
-				if (!v)
-					return -ENOMEM;
-				l->v = v;
-				l->cap = cap;
 			}
+			if (prev_off >= 0) {
+				if (pairs++ == 0)
+					offset = prev_off - pid;
+				else if (prev_off - pid != offset)
+					offset_ok = false;
+			}
+			prev_off = de->d_off;
 			if (l->n && l->v[l->n - 1].pid >= pid)
 				sorted = false;
-			l->v[l->n].pid = pid;
-			l->v[l->n].ino = de->d_ino;
-			l->n++;
+			int rc = pg_listing_push(l, pid, de->d_ino);
+			if (rc < 0)
+				return rc;
 		}
 	}
+	if (sorted && offset_ok && pairs > 0 && offset > 0)
+		l->pid_offset = offset;
 	if (!sorted && l->n > 1) {
 		qsort(l->v, l->n, sizeof(*l->v), pg_listent_cmp);
 		/* A name listed twice cannot happen in one directory; keep
@@ -207,6 +254,58 @@ int pg_list_procs(int dirfd, struct pg_listing *l)
 		l->n = w;
 	}
 	return 0;
+}
+
+int pg_list_range(int dirfd, struct pg_listing *l, int32_t lo, int32_t hi)
+{
+	if (l->pid_offset <= 0 || lo < 1 || hi < lo)
+		return -EINVAL;
+	/* procfs's s_maxbytes caps a position at 2^31-1; no PID comes near
+	 * (PID_MAX_LIMIT is 2^22), so past it there is nothing to list. */
+	if ((int64_t)lo > INT32_MAX - l->pid_offset)
+		return 0;
+	if (lseek(dirfd, (off_t)(l->pid_offset + lo), SEEK_SET) < 0)
+		return -errno;
+	int32_t last = lo - 1;
+	for (;;) {
+		ssize_t got = pg_getdents(dirfd, l);
+		if (got <= 0)
+			return (int)got;
+		for (ssize_t off = 0; off < got;) {
+			const struct dirent64 *de = (const void *)(l->dents + off);
+			off += de->d_reclen;
+			int32_t pid = pg_name_pid(de->d_name);
+			/* From the seek on, procfs gives only PIDs, ascending:
+			 * anything else means the offsets are not what the
+			 * full listing measured, and the caller lists all. */
+			if (pid <= last)
+				return -EPROTO;
+			if (pid > hi)
+				return 0;
+			last = pid;
+			int rc = pg_listing_push(l, pid, de->d_ino);
+			if (rc < 0)
+				return rc;
+		}
+	}
+}
+
+unsigned pg_plan_ranges(int32_t prev, int32_t cur, struct pg_range r[2])
+{
+	if (cur == prev)
+		return 0;
+	if (cur > prev) {
+		r[0] = (struct pg_range){prev + 1, cur};
+		return 1;
+	}
+	/* The allocator wrapped past pid_max (or ns_last_pid was set back):
+	 * the low PIDs up to cur, then everything above prev. */
+	unsigned n = 0;
+	if (cur >= 1)
+		r[n++] = (struct pg_range){1, cur};
+	if (prev < INT32_MAX)
+		r[n++] = (struct pg_range){prev + 1, INT32_MAX};
+	return n;
 }
 
 void pg_listing_free(struct pg_listing *l)

@@ -32,6 +32,7 @@ static struct hw_config cfg;
 static struct capture_sink cs;
 static struct hw_ctx ctx;
 static bool started;
+static int incremental; /* pg_state.force_incremental for start() */
 static char tmp[256]; /* a scratch directory, removed by teardown */
 
 static void setup(void)
@@ -40,6 +41,7 @@ static void setup(void)
 	capture_init(&cs);
 	memset(&ctx, 0, sizeof(ctx));
 	started = false;
+	incremental = -1;
 	snprintf(tmp, sizeof(tmp), "/tmp/hw-pg-test.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(tmp));
 }
@@ -105,8 +107,10 @@ static void start(const char *proc, int trust)
 	ctx.cfg = &cfg;
 	ck_assert_int_eq(collector_process_groups.init(&ctx), 0);
 	started = true;
-	if (ctx.priv)
+	if (ctx.priv) {
 		((struct pg_state *)ctx.priv)->force_trust_ino = trust;
+		((struct pg_state *)ctx.priv)->force_incremental = incremental;
+	}
 }
 
 static int scan(void)
@@ -150,12 +154,23 @@ static void write_file(const char *path, const char *data, size_t len)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-/* A copy of the fixture tree to change; its proc directory. */
+/* <proc>/loadavg saying that the PID allocator last handed out pid. */
+static void set_loadavg(const char *proc, int pid)
+{
+	char path[512], line[64];
+	snprintf(path, sizeof(path), "%s/loadavg", proc);
+	int n = snprintf(line, sizeof(line), "0.00 0.01 0.05 1/75 %d\n", pid);
+	write_file(path, line, (size_t)n);
+}
+
+/* A copy of the fixture tree to change; its proc directory. Its loadavg
+ * (for an incremental listing) names its highest PID. */
 static const char *copy_fixture(void)
 {
 	static char proc[300];
 	sh("cp -a '%s' '%s/t'", FIX, tmp);
 	snprintf(proc, sizeof(proc), "%s/t/proc", tmp);
+	set_loadavg(proc, 600);
 	return proc;
 }
 
@@ -182,6 +197,7 @@ static void new_proc(const char *proc, int pid, const char *comm,
 {
 	sh("cp -a '%s/proc/200' '%s/%d'", FIX, proc, pid);
 	write_stat(proc, pid, comm, 'S', utime, 0, start);
+	set_loadavg(proc, pid); /* the allocator handed it out */
 }
 
 /* ---- parsers ------------------------------------------------------------ */
@@ -470,12 +486,27 @@ END_TEST
 
 /* ---- changes between scans ---------------------------------------------- */
 
+/* The scans of a test run with the incremental listing were incremental
+ * ones, and the others were not. */
+static void assert_listings(void)
+{
+	const struct pg_state *st = ctx.priv;
+	if (incremental == 1)
+		ck_assert_msg(st->incremental && !st->listed_all &&
+				      st->since_full > 0,
+			      "the last scan listed all of the tree");
+	else
+		ck_assert(!st->incremental && st->listed_all);
+}
+
 /* CPU stays a counter when processes exit; the restart rule. Run with
- * every PID's stat read (fixture trees, trust 0) and with inode numbers
- * trusted as on procfs (trust 1). */
+ * every PID's stat read (fixture trees, trust 0), with inode numbers
+ * trusted as on procfs (trust 1), and with that and the incremental
+ * listing (2). */
 START_TEST(test_exit_and_restart)
 {
-	int trust = _i;
+	int trust = _i > 0;
+	incremental = _i == 2 ? 1 : -1;
 	const char *proc = copy_fixture();
 	char path[512];
 	group("nginx", "^nginx$", NULL, NULL, NULL, NULL, -1);
@@ -557,6 +588,7 @@ START_TEST(test_exit_and_restart)
 	/* app was untouched all along */
 	ck_assert(RESTARTS("app") == 0);
 	ck_assert(NPROCS("app") == 1);
+	assert_listings();
 }
 END_TEST
 
@@ -564,7 +596,8 @@ END_TEST
  * have called execve() yet. */
 START_TEST(test_match_once_and_young)
 {
-	int trust = _i;
+	int trust = _i > 0;
+	incremental = _i == 2 ? 1 : -1;
 	const char *proc = copy_fixture();
 	char path[512];
 	group("late", NULL, NULL, "^hw-marker( |$)", NULL, NULL, -1);
@@ -613,6 +646,7 @@ START_TEST(test_match_once_and_young)
 	ck_assert_int_eq(scan(), 0);
 	ck_assert(NPROCS("late") == 1);
 	ck_assert(RESTARTS("late") == 0);
+	assert_listings();
 }
 END_TEST
 
@@ -620,6 +654,7 @@ END_TEST
  * names it, and leaves when it names another. */
 START_TEST(test_pidfile_changes)
 {
+	incremental = _i ? 1 : -1; /* also with the incremental listing */
 	const char *proc = copy_fixture();
 	char pidfile[300];
 	snprintf(pidfile, sizeof(pidfile), "%s/svc.pid", tmp);
@@ -653,6 +688,7 @@ START_TEST(test_pidfile_changes)
 	ck_assert(CPU("svc", "user") == 1.7); /* nothing left, nothing lost */
 	ck_assert(NPROCS("nginx") == 3);
 	ck_assert(CPU("nginx", "user") == 10);
+	assert_listings();
 }
 END_TEST
 
@@ -721,6 +757,238 @@ START_TEST(test_live_open_fds)
 }
 END_TEST
 
+/* ---- listing ------------------------------------------------------------ */
+
+START_TEST(test_plan_ranges_and_loadavg)
+{
+	struct pg_range r[2];
+	/* the allocator did not move: nothing to list */
+	ck_assert_uint_eq(pg_plan_ranges(4000, 4000, r), 0);
+	/* moved up: what it handed out since */
+	ck_assert_uint_eq(pg_plan_ranges(4000, 4017, r), 1);
+	ck_assert_int_eq(r[0].lo, 4001);
+	ck_assert_int_eq(r[0].hi, 4017);
+	/* wrapped past pid_max (32768 here) back to 300 and on to 310 */
+	ck_assert_uint_eq(pg_plan_ranges(32760, 310, r), 2);
+	ck_assert_int_eq(r[0].lo, 1);
+	ck_assert_int_eq(r[0].hi, 310);
+	ck_assert_int_eq(r[1].lo, 32761);
+	ck_assert_int_eq(r[1].hi, INT32_MAX);
+	ck_assert_uint_eq(pg_plan_ranges(INT32_MAX, 5, r), 1);
+	ck_assert_int_eq(r[0].lo, 1);
+	ck_assert_int_eq(r[0].hi, 5);
+
+	int32_t pid = 7;
+	/* this VM's /proc/loadavg */
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0.34 1.09 1.18 1/75 3960\n",
+						   &pid),
+			 0);
+	ck_assert_int_eq(pid, 3960);
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0.00 0.00 0.00 1/1 1", &pid),
+			 0);
+	ck_assert_int_eq(pid, 1);
+	pid = 7;
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0.34 1.09 1.18 1/75\n", &pid),
+			 -EINVAL);
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0.3 1.0 1.1 1/75 -1\n", &pid),
+			 -EINVAL);
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0.3 1.0 1.1 1/7 39 x\n",
+						   &pid),
+			 -EINVAL);
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("0 0 0 1/1 4294967296\n",
+						   &pid),
+			 -EINVAL);
+	ck_assert_int_eq(pg_parse_loadavg_last_pid("", &pid), -EINVAL);
+	ck_assert_int_eq(pid, 7);
+}
+END_TEST
+
+/* A child that has called execve: `sleep 3600` with argv[0] = name. */
+static pid_t spawn_named(const char *name)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		execl("/bin/sleep", name, "3600", (char *)NULL);
+		_exit(127);
+	}
+	char path[64], text[256];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	for (int tries = 0; tries < 500; tries++) {
+		if (readfile_small(AT_FDCWD, path, text, sizeof(text)) == 0 &&
+		    strcmp(text, name) == 0)
+			return pid;
+		usleep(2000);
+	}
+	ck_abort_msg("child %d never ran %s", (int)pid, name);
+	return -1;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+static bool listing_has(const struct pg_listing *l, int32_t pid)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* pg_list_procs measures procfs's PID offset (0 off procfs), and
+ * pg_list_range then lists from a PID on, on the live /proc. */
+START_TEST(test_live_list_range)
+{
+	struct pg_listing l = {0};
+	int fd = open(FIX "/proc", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pg_list_procs(fd, &l), 0);
+	ck_assert_uint_gt(l.n, 3);
+	ck_assert_int_eq(l.pid_offset, 0); /* a fixture: no offsets */
+	ck_assert_int_eq(pg_list_range(fd, &l, 1, 10), -EINVAL);
+	close(fd);
+
+	pid_t a = spawn_named("hw-list-a"), b = spawn_named("hw-list-b");
+	pid_t c = spawn_named("hw-list-c");
+	ck_assert_msg(a < b && b < c, "PIDs %d %d %d not ascending", (int)a,
+		      (int)b, (int)c);
+	fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pg_list_procs(fd, &l), 0);
+	/* TGID_OFFSET of fs/proc/base.c */
+	ck_assert_int_eq(l.pid_offset, 258);
+	ck_assert(listing_has(&l, 1) && listing_has(&l, getpid()));
+	size_t all = l.n;
+
+	l.n = 0;
+	ck_assert_int_eq(pg_list_range(fd, &l, a, b), 0);
+	ck_assert_int_eq(l.v[0].pid, a);
+	ck_assert_int_eq(l.v[l.n - 1].pid, b);
+	ck_assert(!listing_has(&l, c));
+	/* a second range appends; from b + 1 on: c, to the end */
+	size_t before = l.n;
+	ck_assert_int_eq(pg_list_range(fd, &l, b + 1, INT32_MAX), 0);
+	ck_assert_int_eq(l.v[before].pid, c);
+	ck_assert_uint_lt(l.n, all);
+	/* a range holding no process lists nothing */
+	l.n = 0;
+	ck_assert_int_eq(pg_list_range(fd, &l, INT32_MAX, INT32_MAX), 0);
+	ck_assert_uint_eq(l.n, 0);
+	close(fd);
+	pg_listing_free(&l);
+	reap(a);
+	reap(b);
+	reap(c);
+}
+END_TEST
+
+static long read_sysctl(const char *path)
+{
+	char text[32];
+	ck_assert_int_eq(readfile_small(AT_FDCWD, path, text, sizeof(text)),
+			 0);
+	return strtol(text, NULL, 10);
+}
+
+/* Point the PID allocator at last + 1 (/proc/sys/kernel/ns_last_pid, which
+ * checkpoint/restore uses; root only). */
+static void set_last_pid(long last)
+{
+	FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%ld", last);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The collector's incremental listing on the live /proc, with the
+ * allocator steered: a process started since the last scan is found
+ * without listing everything, also after the allocator wrapped; one
+ * started at a PID outside what the allocator's move says (as clone3's
+ * set_tid or a full cycle of pid_max between two scans would) is missed
+ * until the next full listing, which comes within PG_FULL_LISTING_EVERY
+ * scans. */
+START_TEST(test_live_incremental)
+{
+	long pid_max = read_sysctl("/proc/sys/kernel/pid_max");
+	long orig = read_sysctl("/proc/sys/kernel/ns_last_pid");
+	ck_assert_msg(pid_max >= 20000, "pid_max %ld: too small for this test",
+		      pid_max);
+	ck_assert_msg(access("/proc/sys/kernel/ns_last_pid", W_OK) == 0,
+		      "needs root: /proc/sys/kernel/ns_last_pid not writable");
+	char marker[64], name[80];
+	snprintf(marker, sizeof(marker), "hw-incr-%d-", (int)getpid());
+	char re[80];
+	snprintf(re, sizeof(re), "^%s", marker);
+	group("incr", NULL, NULL, re, NULL, NULL, -1);
+	start("/proc", -1);
+	struct pg_state *st = ctx.priv;
+	long high = pid_max - 10000;
+
+	set_last_pid(high);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(st->incremental); /* procfs of our own PID namespace */
+	ck_assert(st->listed_all);  /* the first scan lists everything */
+	ck_assert(NPROCS("incr") == 0);
+
+	/* moved up */
+	snprintf(name, sizeof(name), "%sa", marker);
+	pid_t a = spawn_named(name);
+	ck_assert_int_gt(a, high);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(!st->listed_all);
+	ck_assert_uint_eq(st->nlisted, 1);
+	ck_assert_int_gt(st->listed[0].lo, high);
+	ck_assert(!listing_has(&st->list, 1));
+	ck_assert(NPROCS("incr") == 1);
+
+	/* wrapped */
+	set_last_pid(2000);
+	snprintf(name, sizeof(name), "%sb", marker);
+	pid_t b = spawn_named(name);
+	ck_assert_int_lt(b, high);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(!st->listed_all);
+	ck_assert_uint_eq(st->nlisted, 2);
+	ck_assert(NPROCS("incr") == 2);
+
+	/* c below the last scan's PID, d above it: only d is in range */
+	int32_t prev = st->last_pid;
+	set_last_pid(1000);
+	snprintf(name, sizeof(name), "%sc", marker);
+	pid_t c = spawn_named(name);
+	set_last_pid(3000);
+	snprintf(name, sizeof(name), "%sd", marker);
+	pid_t d = spawn_named(name);
+	ck_assert_msg(c < prev && d > prev, "PIDs %d %d around %d", (int)c,
+		      (int)d, (int)prev);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(!st->listed_all);
+	ck_assert(NPROCS("incr") == 3);
+	int scans = 1;
+	while (!st->listed_all && scans < PG_FULL_LISTING_EVERY) {
+		ck_assert_int_eq(scan(), 0);
+		scans++;
+		ck_assert(NPROCS("incr") == (st->listed_all ? 4 : 3));
+	}
+	ck_assert(st->listed_all);
+	ck_assert(NPROCS("incr") == 4);
+
+	/* a member that exits is seen without any listing of its PID */
+	reap(b);
+	ck_assert_int_eq(scan(), 0);
+	ck_assert(!st->listed_all);
+	ck_assert(NPROCS("incr") == 3);
+
+	reap(a);
+	reap(c);
+	reap(d);
+	set_last_pid(orig > 3000 ? orig : high);
+}
+END_TEST
+
 /* ---- broken input ------------------------------------------------------- */
 
 START_TEST(test_broken)
@@ -776,10 +1044,13 @@ static Suite *procgroups_suite(void)
 	tcase_add_test(tc, test_no_groups);
 	tcase_add_test(tc, test_each_selector);
 	tcase_add_test(tc, test_and_first_wins);
-	tcase_add_loop_test(tc, test_exit_and_restart, 0, 2);
-	tcase_add_loop_test(tc, test_match_once_and_young, 0, 2);
-	tcase_add_test(tc, test_pidfile_changes);
+	tcase_add_loop_test(tc, test_exit_and_restart, 0, 3);
+	tcase_add_loop_test(tc, test_match_once_and_young, 0, 3);
+	tcase_add_loop_test(tc, test_pidfile_changes, 0, 2);
 	tcase_add_test(tc, test_live_open_fds);
+	tcase_add_test(tc, test_plan_ranges_and_loadavg);
+	tcase_add_test(tc, test_live_list_range);
+	tcase_add_test(tc, test_live_incremental);
 	tcase_add_test(tc, test_broken);
 	suite_add_tcase(s, tc);
 	return s;
