@@ -7,8 +7,9 @@
  * prints three lines, CPU milliseconds per iteration
  * (CLOCK_PROCESS_CPUTIME_ID):
  *   incr MS   exactly hostwatch's steady state: a pread of the kept
- *             PROCFS/loadavg and, when its last PID moved since the last
- *             pass, lseek to that PID + 258 and getdents64 of what follows
+ *             PROCFS/loadavg and, when its last PID moved since the pass
+ *             before the last, lseek to that pass's PID + 258 and
+ *             getdents64 of what follows
  *             (procgroups.c, "Listing"); every 8th pass (PG_FULL_LISTING_
  *             EVERY) a full listing instead (lseek 0, getdents64 through a
  *             32 KiB buffer until it returns 0); then for each PID one pread
@@ -133,11 +134,11 @@ struct floor {
 	int procfd, loadavg, n;
 	int *pid, *fstat_, *fstatus, *fdir;
 	unsigned passes;
-	long last_pid;
+	long older_pid, last_pid;
 };
 
 /* The listing of an incremental pass: only what the allocator handed out
- * since the last one, found by loadavg's last field. */
+ * since the pass before the last, found by loadavg's last field. */
 static void list_new(struct floor *f)
 {
 	ssize_t n = pread(f->loadavg, buf, sizeof(buf) - 1, 0);
@@ -148,12 +149,13 @@ static void list_new(struct floor *f)
 	buf[n] = '\0';
 	const char *last = strrchr(buf, ' ');
 	long cur = last ? strtol(last + 1, NULL, 10) : 0;
-	if (cur != f->last_pid) {
-		lseek(f->procfd, PID_OFFSET + f->last_pid + 1, SEEK_SET);
+	if (cur != f->older_pid) {
+		lseek(f->procfd, PID_OFFSET + f->older_pid + 1, SEEK_SET);
 		while (getdents64(f->procfd, dents, sizeof(dents)) > 0)
 			;
-		f->last_pid = cur;
 	}
+	f->older_pid = f->last_pid;
+	f->last_pid = cur;
 }
 
 /* One pass the way hostwatch's steady state makes it (incremental) or the
@@ -240,8 +242,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	f.passes = 0;
-	f.last_pid = 0;
-	list_new(&f); /* the daemon's first scan is not timed either */
+	f.older_pid = f.last_pid = 0;
+	list_new(&f); /* the daemon's first scans are not timed either */
+	list_new(&f);
 	int first = serve ? 2 : 3;
 	f.n = argc - first;
 	f.pid = calloc((size_t)f.n + 1, sizeof(int));

@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 
 #include "hostwatch/readfile.h"
+#include "hostwatch/sys.h"
 
 /* Whether fd is on procfs or sysfs, whose seq_file-backed files can be
  * kept open and read again from offset 0 (readfile.h, kept files). */
@@ -28,11 +29,13 @@ static bool readfile_is_pseudo_fs(int fd)
 
 /* One read at `off`: pread on a kept descriptor (its offset is ours to
  * choose, and 0 starts the seq_file over), plain read() otherwise, exactly
- * as before kept files existed (a FUSE file may not support pread). */
+ * as before kept files existed (a FUSE file may not support pread). Both
+ * without glibc's cancellation wrapper (sys.h says why): every collector
+ * reads through here on every scrape. */
 static ssize_t readfile_chunk(int fd, bool kept, char *dst, size_t n,
 			      size_t off)
 {
-	return kept ? pread(fd, dst, n, (off_t)off) : read(fd, dst, n);
+	return kept ? sys_pread(fd, dst, n, (off_t)off) : sys_read(fd, dst, n);
 }
 
 /* Read all of fd into out (replacing it), NUL-terminated. -errno of a

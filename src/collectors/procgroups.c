@@ -2,9 +2,10 @@
  * namedprocess_namegroup_* families (collector/process_collector.go), plus
  * hostwatch_process_group_up and hostwatch_process_group_restarts_total.
  *
- * A scan lists <procfs> once (getdents64: numeric names are processes, never
- * threads) and merges the listing, sorted by PID, with the table of the
- * previous scan. The table remembers every process examined, so only a new
+ * A scan lists <procfs> (getdents64: numeric names are processes, never
+ * threads; all of it, or only the PIDs allocated since the last scan: see
+ * "Listing" below) and merges the listing, sorted by PID, with the table of
+ * the previous scan. The table remembers every process examined, so only a new
  * one has its selectors read, lazily and in group order (first group wins,
  * every selector of a group must match: process-exporter ANDs its
  * matchers). A process that matched no group costs nothing more while its
@@ -35,7 +36,8 @@
  * cyclically (alloc_pid: idr_alloc_cyclic), and lseek to PID + 258 resumes
  * the listing there (pg_list_procs measures that offset). Moved from prev
  * to cur, the allocator gave out (prev, cur], or after a wrap [1, cur] and
- * (prev, max]; PIDs outside those ranges keep the processes they had.
+ * (prev, max]; PIDs outside those ranges keep the processes they had. prev
+ * is the last PID of the scan before the last one (pg_list says why).
  * The table's entries outside the ranges carry over unlisted: a group's
  * member is read every scan all the same (its exit shows there), and a
  * process that matched nothing needs no reading. A dead one stays in the
@@ -223,6 +225,35 @@ static bool pg_listed(const struct pg_state *st, int32_t pid)
 	return false;
 }
 
+/* An incremental scan that listed no process: nothing joins the table, so
+ * it is updated in place, and an entry that nothing can change (in no
+ * group, not to be matched again, no pid file configured, not in a listed
+ * range) is not even copied. On a host where nothing new lives, a scan
+ * touches only the group members among thousands of entries. */
+static void pg_update_in_place(struct pg_state *st)
+{
+	struct pg_proc *spare = st->next;
+	st->next = st->procs; /* pg_out writes at or below the entry read */
+	st->nnext = 0;
+	bool pidfiles = st->npidfile > 0;
+	for (size_t i = 0; i < st->nprocs; i++) {
+		struct pg_proc *e = &st->procs[i];
+		bool listed = pg_listed(st, e->pid);
+		if (e->group == PG_NONE && !(e->flags & PG_RECHECK) &&
+		    !pidfiles && !listed) {
+			if (st->nnext != i)
+				st->procs[st->nnext] = *e;
+			st->nnext++;
+		} else if (listed) {
+			pg_leave(st, e); /* in a listed range, not listed: gone */
+		} else {
+			pg_existing(st, e, e->ino);
+		}
+	}
+	st->next = spare;
+	st->nprocs = st->nnext;
+}
+
 /* Merge this scan's listing with the table; both are sorted by PID. */
 static void pg_merge(struct pg_state *st)
 {
@@ -340,6 +371,13 @@ static bool pg_own_pid_namespace(int procfd)
 	       pid == (uint64_t)getpid();
 }
 
+/* The last PIDs move on by one scan: cur is this scan's. */
+static void pg_listed_up_to(struct pg_state *st, int32_t cur)
+{
+	st->older_pid = st->last_pid;
+	st->last_pid = cur;
+}
+
 static int pg_list_all(struct pg_state *st, int32_t cur)
 {
 	int rc = pg_list_procs(st->procfd, &st->list);
@@ -348,20 +386,26 @@ static int pg_list_all(struct pg_state *st, int32_t cur)
 	st->listed_all = true;
 	st->nlisted = 0;
 	st->since_full = 0;
-	st->last_pid = cur;
+	pg_listed_up_to(st, cur);
 	return 0;
 }
 
-/* This scan's listing: the PIDs allocated since the last one when that is
- * known to be enough, else all of them. */
+/* This scan's listing: the PIDs allocated since the scan before the last
+ * one when that is known to be enough, else all of them.
+ *
+ * Why not since the last scan: the allocator's cursor moves when fork
+ * reserves a PID (alloc_pid), and the process shows in a listing only when
+ * copy_process attaches it, microseconds later. A process being forked
+ * while a scan lists can have its PID at or below that scan's last PID
+ * and not be listed yet; the next scan lists it, a whole interval later. */
 static int pg_list(struct pg_state *st)
 {
 	int32_t cur = st->incremental ? pg_last_pid(st) : -1;
-	if (cur <= 0 || st->last_pid <= 0 ||
+	if (cur <= 0 || st->older_pid <= 0 ||
 	    (st->on_procfs && st->list.pid_offset <= 0) ||
 	    st->since_full + 1 >= PG_FULL_LISTING_EVERY)
 		return pg_list_all(st, cur);
-	st->nlisted = pg_plan_ranges(st->last_pid, cur, st->listed);
+	st->nlisted = pg_plan_ranges(st->older_pid, cur, st->listed);
 	int rc = 0;
 	if (st->on_procfs) {
 		st->list.n = 0;
@@ -379,18 +423,18 @@ static int pg_list(struct pg_state *st)
 				st->list.v[w++] = st->list.v[r];
 		st->list.n = w;
 	}
-	if (rc == -ENOMEM)
-		return rc;
-	if (rc < 0) {
-		log_warn("process_groups: listing %s from a PID failed (%s); "
-			 "listing all of it on every scan from now on",
-			 st->cfg->procfs, strerror(-rc));
+	if (rc == -EPROTO) {
+		log_warn("process_groups: %s does not list from a PID as "
+			 "measured; listing all of it on every scan from now on",
+			 st->cfg->procfs);
 		st->incremental = false;
 		return pg_list_all(st, -1);
 	}
+	if (rc < 0)
+		return rc;
 	st->listed_all = false;
 	st->since_full++;
-	st->last_pid = cur;
+	pg_listed_up_to(st, cur);
 	return 0;
 }
 
@@ -490,8 +534,12 @@ static int pg_collect(struct hw_ctx *ctx, struct sink *sink)
 		if ((rc = pg_open_procfs(st)) == 0)
 			rc = pg_list_all(st, -1);
 	}
+	/* The new table holds what was listed, plus, after an incremental
+	 * listing, what was carried over unlisted. */
 	if (rc == 0)
-		rc = pg_grow_tables(st, st->list.n);
+		rc = pg_grow_tables(st, st->listed_all
+						? st->list.n
+						: st->nprocs + st->list.n);
 	if (rc < 0) {
 		pg_release_procfs(st);
 		return rc;
@@ -499,7 +547,10 @@ static int pg_collect(struct hw_ctx *ctx, struct sink *sink)
 	st->scan++;
 	st->now_ticks = pg_boottime_ticks(st);
 	pg_read_pidfiles(st);
-	pg_merge(st);
+	if (!st->listed_all && st->list.n == 0)
+		pg_update_in_place(st);
+	else
+		pg_merge(st);
 	pg_release_procfs(st);
 	pg_account(st);
 	pg_emit(st, sink);
@@ -575,7 +626,7 @@ static int pg_init(struct hw_ctx *ctx)
 	st->procfd = -1;
 	st->force_trust_ino = -1;
 	st->force_incremental = -1;
-	st->last_pid = -1;
+	st->last_pid = st->older_pid = -1;
 	st->loadavg = (struct hw_kept)KEPT_INIT;
 	st->free_member = -1;
 	st->ngroups = cfg->n_procgroups;

@@ -210,6 +210,7 @@ struct pg_state {
 	int force_incremental; /* -1: as found; 0: never; 1: always */
 	struct hw_kept loadavg; /* <procfs>/loadavg, for the last PID */
 	int32_t last_pid;       /* at the last listing; -1: unknown */
+	int32_t older_pid;      /* at the one before */
 	unsigned since_full;    /* incremental listings since a full one */
 	bool listed_all;        /* this scan's listing: everything, */
 	unsigned nlisted;       /* else these ranges of PIDs */

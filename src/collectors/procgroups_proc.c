@@ -95,11 +95,16 @@ static const char *pg_status_field(const char *data, const char *key,
 
 int pg_parse_status_swap(const char *data, uint64_t *kb)
 {
-	/* "VmSwap:\t       0 kB" (task_mem() in fs/proc/task_mmu.c). */
-	const char *v = pg_status_field(data, "VmSwap:", 7);
+	/* "VmSwap:\t       0 kB" (task_mem() in fs/proc/task_mmu.c), some
+	 * thirty lines in: one strstr instead of a compare per line, as this
+	 * runs for every group member on every scan. */
+	const char *v = strncmp(data, "VmSwap:", 7) == 0
+				? data
+				: strstr(data, "\nVmSwap:");
 	*kb = 0;
 	if (!v)
 		return 0;
+	v += *v == '\n' ? 8 : 7;
 	return parse_u64(&v, kb) < 0 ? -EINVAL : 0;
 }
 
