@@ -885,6 +885,14 @@ static pid_t spawn_named(const char *name)
 	return -1;
 }
 
+/* spawn_named with the name marker + suffix. */
+static pid_t spawn_marked(const char *marker, const char *suffix)
+{
+	char name[128];
+	snprintf(name, sizeof(name), "%s%s", marker, suffix);
+	return spawn_named(name);
+}
+
 static void reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
@@ -983,7 +991,7 @@ START_TEST(test_live_incremental)
 		      pid_max);
 	ck_assert_msg(access("/proc/sys/kernel/ns_last_pid", W_OK) == 0,
 		      "needs root: /proc/sys/kernel/ns_last_pid not writable");
-	char marker[64], name[80];
+	char marker[64];
 	snprintf(marker, sizeof(marker), "hw-incr-%d-", (int)getpid());
 	char re[80];
 	snprintf(re, sizeof(re), "^%s", marker);
@@ -1003,8 +1011,7 @@ START_TEST(test_live_incremental)
 	}
 
 	/* moved up */
-	snprintf(name, sizeof(name), "%sa", marker);
-	pid_t a = spawn_named(name);
+	pid_t a = spawn_marked(marker, "a");
 	ck_assert_int_gt(a, high);
 	ck_assert_int_eq(scan(), 0);
 	ck_assert(!st->listed_all);
@@ -1015,8 +1022,7 @@ START_TEST(test_live_incremental)
 
 	/* wrapped */
 	set_last_pid(2000);
-	snprintf(name, sizeof(name), "%sb", marker);
-	pid_t b = spawn_named(name);
+	pid_t b = spawn_marked(marker, "b");
 	ck_assert_int_lt(b, high);
 	ck_assert_int_eq(scan(), 0);
 	ck_assert(!st->listed_all);
@@ -1034,11 +1040,9 @@ START_TEST(test_live_incremental)
 	int32_t hi = st->older_pid < st->last_pid ? st->last_pid
 						  : st->older_pid;
 	set_last_pid(1000);
-	snprintf(name, sizeof(name), "%sc", marker);
-	pid_t c = spawn_named(name);
+	pid_t c = spawn_marked(marker, "c");
 	set_last_pid(3000);
-	snprintf(name, sizeof(name), "%sd", marker);
-	pid_t d = spawn_named(name);
+	pid_t d = spawn_marked(marker, "d");
 	ck_assert_msg(c < lo && d > hi, "PIDs %d %d around %d-%d", (int)c,
 		      (int)d, (int)lo, (int)hi);
 	ck_assert_int_eq(scan(), 0);
