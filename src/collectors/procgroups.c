@@ -225,6 +225,16 @@ static bool pg_listed(const struct pg_state *st, int32_t pid)
 	return false;
 }
 
+/* A table entry this scan's listing did not name: gone when its PID was
+ * in what was listed, else carried over unlisted. */
+static void pg_unnamed(struct pg_state *st, struct pg_proc *e)
+{
+	if (pg_listed(st, e->pid))
+		pg_leave(st, e); /* gone */
+	else
+		pg_existing(st, e, e->ino); /* not looked at */
+}
+
 /* An incremental scan that listed no process: nothing joins the table, so
  * it is updated in place, and an entry that nothing can change (in no
  * group, not to be matched again, no pid file configured, not in a listed
@@ -238,16 +248,13 @@ static void pg_update_in_place(struct pg_state *st)
 	bool pidfiles = st->npidfile > 0;
 	for (size_t i = 0; i < st->nprocs; i++) {
 		struct pg_proc *e = &st->procs[i];
-		bool listed = pg_listed(st, e->pid);
 		if (e->group == PG_NONE && !(e->flags & PG_RECHECK) &&
-		    !pidfiles && !listed) {
+		    !pidfiles && !pg_listed(st, e->pid)) {
 			if (st->nnext != i)
 				st->procs[st->nnext] = *e;
 			st->nnext++;
-		} else if (listed) {
-			pg_leave(st, e); /* in a listed range, not listed: gone */
 		} else {
-			pg_existing(st, e, e->ino);
+			pg_unnamed(st, e);
 		}
 	}
 	st->next = spare;
@@ -262,11 +269,7 @@ static void pg_merge(struct pg_state *st)
 	st->nnext = 0;
 	while (i < st->nprocs || j < nl) {
 		if (j == nl || (i < st->nprocs && st->procs[i].pid < l[j].pid)) {
-			struct pg_proc *e = &st->procs[i++];
-			if (pg_listed(st, e->pid))
-				pg_leave(st, e); /* gone */
-			else
-				pg_existing(st, e, e->ino); /* not looked at */
+			pg_unnamed(st, &st->procs[i++]);
 		} else if (i == st->nprocs || l[j].pid < st->procs[i].pid) {
 			pg_new(st, l[j].pid, l[j].ino, NULL);
 			j++;

@@ -195,10 +195,11 @@ static int pg_listing_push(struct pg_listing *l, int32_t pid, uint64_t ino)
 	return 0;
 }
 
-static ssize_t pg_getdents(int dirfd, struct pg_listing *l)
+/* getdents64 into buf, retried on EINTR: bytes, 0 at the end, or -errno. */
+static ssize_t pg_getdents(int fd, char *buf, size_t size)
 {
 	for (;;) {
-		ssize_t got = getdents64(dirfd, l->dents, PG_DENTS_SIZE);
+		ssize_t got = getdents64(fd, buf, size);
 		if (got >= 0 || errno != EINTR)
 			return got < 0 ? -errno : got;
 	}
@@ -219,7 +220,7 @@ int pg_list_procs(int dirfd, struct pg_listing *l)
 	bool offset_ok = true;
 	unsigned pairs = 0;
 	for (;;) {
-		ssize_t got = pg_getdents(dirfd, l);
+		ssize_t got = pg_getdents(dirfd, l->dents, PG_DENTS_SIZE);
 		if (got < 0)
 			return (int)got;
 		if (got == 0)
@@ -273,7 +274,7 @@ int pg_list_range(int dirfd, struct pg_listing *l, int32_t lo, int32_t hi)
 		return -errno;
 	int32_t last = lo - 1;
 	for (;;) {
-		ssize_t got = pg_getdents(dirfd, l);
+		ssize_t got = pg_getdents(dirfd, l->dents, PG_DENTS_SIZE);
 		if (got <= 0)
 			return (int)got;
 		for (ssize_t off = 0; off < got;) {
@@ -326,12 +327,9 @@ int pg_count_dir(int fd, char *buf, size_t size, uint64_t *count)
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t got = getdents64(fd, buf, size);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
+		ssize_t got = pg_getdents(fd, buf, size);
+		if (got < 0)
+			return (int)got;
 		if (got == 0)
 			break;
 		for (ssize_t off = 0; off < got;) {
